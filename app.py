@@ -1,0 +1,68 @@
+"""Jiayuan's application factory; ``python app.py`` serves the app under gevent."""
+
+if __name__ == "__main__":
+    # gevent must patch the standard library before anything imports socket or threading.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from deliberation import auth, cli, health, i18n, pages
+from deliberation.api import register_api
+from deliberation.config import DEFAULTS, TEST_OVERRIDES, config_from_environment
+from deliberation.error_handlers import register_error_handlers
+from deliberation.extensions import api, babel, csrf, db, login_manager, migrate, socketio
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then ``config`` (tests pass overrides)."""
+    app = Flask(
+        __name__,
+        static_folder="static",
+        template_folder="templates",
+        instance_relative_config=True,
+    )
+    app.config.from_mapping(DEFAULTS)
+    overrides = dict(config or {})
+    if overrides.get("TESTING"):
+        overrides = {**TEST_OVERRIDES, **overrides}
+    # The environment is read after the overrides are known so that tests never
+    # create a secret key file or a database in the instance folder.
+    environment = config_from_environment(app.instance_path, need_secret="SECRET_KEY" not in overrides)
+    app.config.update({k: v for k, v in environment.items() if k not in overrides})
+    app.config.update(overrides)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "deliberation" / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["REDIS_URL"],
+    )
+    api.init_app(app)
+
+    auth.init_app(app)
+    i18n.init_app(app)
+    register_error_handlers(app)
+    register_api(api)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(health.bp)
+    cli.init_app(app)
+    return app
+
+
+if __name__ == "__main__":
+    application = create_app()
+    socketio.run(
+        application,
+        host=application.config["HOST"],
+        port=application.config["PORT"],
+    )

@@ -1,0 +1,170 @@
+"""Accounts: signing up, logging in, API tokens, communities and roles."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from deliberation.audit import record
+from deliberation.enums import AgeBand, Language, Role, StakeholderTag, values
+from deliberation.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotAllowed
+from deliberation.extensions import db
+from deliberation.models import Community, MemberRole, Membership, User
+from deliberation.models.accounts import new_token_nonce
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+    code = ErrorCode.INVALID_CREDENTIALS
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def sign_up(
+    email: str,
+    password: str,
+    name: str,
+    *,
+    age_band: str | None = None,
+    language: str | None = None,
+) -> User:
+    """Create an account; it belongs to no community until a moderator adds it."""
+    email = normalise_email(email)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    if age_band is not None and age_band not in values(AgeBand):
+        raise InvalidInput(_("Unknown age band."))
+    if find_user_by_email(email) is not None:
+        raise Conflict(_("An account with this email exists already."), code=ErrorCode.EMAIL_TAKEN)
+    user = User(
+        email=email,
+        name=name.strip(),
+        age_band=age_band,
+        language=Language(language or Language.ZH_CN).value,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    record("user.signed_up", user, actor=user)
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user with these credentials, or ``InvalidCredentials``."""
+    user = find_user_by_email(email)
+    if user is None or not user.check_password(password):
+        raise InvalidCredentials(_("Wrong email or password."))
+    return user
+
+
+def _token_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="jiayuan-api-token")
+
+
+def issue_token(user: User) -> str:
+    """A signed bearer token for the API and Socket.IO, valid until logout or expiry."""
+    return _token_serializer().dumps({"uid": user.id, "n": user.token_nonce})
+
+
+def user_from_token(token: str) -> User | None:
+    """The user a bearer token stands for, or None if it is forged, expired or revoked."""
+    try:
+        data = _token_serializer().loads(token, max_age=current_app.config["API_TOKEN_MAX_AGE"])
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.token_nonce != data.get("n"):
+        return None
+    return user
+
+
+def revoke_tokens(user: User) -> None:
+    """Invalidate every token issued to this user so far (on logout)."""
+    user.token_nonce = new_token_nonce()
+
+
+def update_profile(
+    user: User,
+    *,
+    name: str | None = None,
+    age_band: str | None = None,
+    language: str | None = None,
+    large_text: bool | None = None,
+) -> User:
+    """Change what a person says about themselves."""
+    if name is not None:
+        user.name = name.strip()
+    if age_band is not None:
+        user.age_band = AgeBand(age_band).value if age_band else None
+    if language is not None:
+        user.language = Language(language).value
+    if large_text is not None:
+        user.large_text = large_text
+    return user
+
+
+def create_community(name: str, *, by: User | None, district: str = "") -> Community:
+    """A new community; its creator, if any, becomes its first moderator."""
+    if db.session.scalar(select(Community).where(Community.name == name)):
+        raise Conflict(_("A community with this name exists already."))
+    community = Community(name=name, district=district)
+    db.session.add(community)
+    db.session.flush()
+    if by is not None:
+        grant_role(community, by, Role.MODERATOR, by=None)
+    record("community.created", community, actor=by, community_id=community.id)
+    return community
+
+
+def require_role(user: User, community_id: int, *roles: Role) -> None:
+    """Refuse with 403 unless the user holds one of these roles in the community."""
+    if not user.roles_in(community_id) & set(roles):
+        raise NotAllowed(_("You are not allowed to do this."))
+
+
+def grant_role(
+    community: Community,
+    user: User,
+    role: Role | str,
+    *,
+    by: User | None,
+    stakeholder: str | None = None,
+) -> Membership:
+    """Give a person a role in a community (``by`` None: the command line or the seed)."""
+    role = Role(role)
+    if by is not None:
+        require_role(by, community.id, Role.MODERATOR)
+    if stakeholder is not None and stakeholder not in values(StakeholderTag):
+        raise InvalidInput(_("Unknown stakeholder tag."))
+    membership = user.membership_in(community.id)
+    if membership is None:
+        membership = Membership(user=user, community=community)
+        db.session.add(membership)
+    if stakeholder is not None:
+        membership.stakeholder = stakeholder
+    if role not in membership.role_set:
+        membership.roles.append(MemberRole(role=role.value))
+        record(
+            "member.role_granted",
+            membership,
+            actor=by,
+            community_id=community.id,
+            user_id=user.id,
+            role=role.value,
+        )
+    return membership
+
+
+def count_users() -> int:
+    return db.session.scalar(select(func.count()).select_from(User)) or 0

@@ -1,0 +1,17 @@
+"""The JSON API under /api/v1: one blueprint per feature, all registered here."""
+
+from __future__ import annotations
+
+from flask_smorest import Api
+
+from deliberation.api import auth, communities
+from deliberation.extensions import csrf
+
+BLUEPRINTS = (auth.blp, communities.blp)
+
+
+def register_api(api: Api) -> None:
+    """Register every API blueprint; programs authenticate by token or cookie, not CSRF form fields."""
+    for blueprint in BLUEPRINTS:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)

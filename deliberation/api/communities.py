@@ -1,0 +1,55 @@
+"""Communities over the API: lists, their sites, and adding members."""
+
+from __future__ import annotations
+
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from deliberation import accounts
+from deliberation.api.schemas import (
+    AddMemberSchema,
+    CommunityListSchema,
+    MemberSchema,
+    SiteListSchema,
+)
+from deliberation.enums import Role
+from deliberation.extensions import db
+from deliberation.lookup import get_or_404
+from deliberation.models import Community, Site, User
+
+blp = Blueprint("api_communities", __name__, url_prefix="/api/v1/communities", description="Communities")
+
+
+@blp.get("")
+@login_required
+@blp.response(200, CommunityListSchema)
+def list_communities():
+    """Every community."""
+    return {"communities": db.session.scalars(select(Community).order_by(Community.id)).all()}
+
+
+@blp.get("/<int:community_id>/sites")
+@login_required
+@blp.response(200, SiteListSchema)
+def list_sites(community_id: int):
+    """The sites of a community."""
+    community = get_or_404(Community, community_id)
+    sites = db.session.scalars(select(Site).where(Site.community_id == community.id).order_by(Site.id)).all()
+    return {"sites": sites}
+
+
+@blp.post("/<int:community_id>/members")
+@login_required
+@blp.arguments(AddMemberSchema)
+@blp.response(201, MemberSchema)
+def add_member(body, community_id: int):
+    """Give a person a role in the community; moderators of that community only."""
+    community = get_or_404(Community, community_id)
+    accounts.require_role(current_user, community.id, Role.MODERATOR)
+    user = get_or_404(User, body["user_id"])
+    membership = accounts.grant_role(
+        community, user, body["role"], by=current_user, stakeholder=body["stakeholder"]
+    )
+    db.session.commit()
+    return membership

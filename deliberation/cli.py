@@ -1,0 +1,89 @@
+"""Command-line tools: `flask users ...`, `flask communities ...` and `flask seed-demo`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from deliberation import accounts, demo
+from deliberation.enums import AgeBand, Language, Role, StakeholderTag, values
+from deliberation.errors import DomainError
+from deliberation.extensions import db
+from deliberation.models import Community
+
+users_cli = AppGroup("users", help="Manage accounts.")
+communities_cli = AppGroup("communities", help="Manage communities.")
+
+
+def _fail(error: DomainError) -> None:
+    db.session.rollback()
+    raise click.ClickException(error.message)
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--age-band", type=click.Choice(values(AgeBand)))
+@click.option("--language", type=click.Choice(values(Language)), default=Language.ZH_CN.value)
+def create_user(email: str, name: str, password: str, age_band: str | None, language: str) -> None:
+    """Create an account."""
+    try:
+        user = accounts.sign_up(email, password, name, age_band=age_band, language=language)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"created user {user.id} <{user.email}>")
+
+
+@users_cli.command("grant")
+@click.argument("email")
+@click.argument("community")
+@click.argument("role", type=click.Choice(values(Role)))
+@click.option("--stakeholder", type=click.Choice(values(StakeholderTag)))
+def grant(email: str, community: str, role: str, stakeholder: str | None) -> None:
+    """Give the account EMAIL a ROLE in COMMUNITY (its name or id)."""
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account with the email {email}")
+    found = (
+        db.session.get(Community, int(community))
+        if community.isdigit()
+        else db.session.query(Community).filter_by(name=community).one_or_none()
+    )
+    if found is None:
+        raise click.ClickException(f"no community {community}")
+    try:
+        accounts.grant_role(found, user, role, by=None, stakeholder=stakeholder)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"{user.email} is {role} in {found.name}")
+
+
+@communities_cli.command("create")
+@click.argument("name")
+@click.option("--district", default="")
+def create_community(name: str, district: str) -> None:
+    """Create a community."""
+    try:
+        community = accounts.create_community(name, by=None, district=district)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"created community {community.id} {community.name}")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo community, its sites, rounds and accounts; running it again changes nothing."""
+    summary = demo.seed()
+    db.session.commit()
+    click.echo(summary)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(communities_cli)
+    app.cli.add_command(seed_demo)

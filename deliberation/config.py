@@ -1,0 +1,99 @@
+"""Configuration read from the environment, with safe defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in TRUE_WORDS
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The secret key kept in the instance folder, generated once on first use."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Written with owner-only permissions: the key signs sessions and API tokens.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Let ``postgres://`` and ``postgresql://`` URLs use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def config_from_environment(instance_path: str, *, need_secret: bool = True) -> dict[str, Any]:
+    """Build the app's configuration from environment variables."""
+    database_url = os.environ.get("DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "jiayuan.sqlite3")
+    )
+    return {
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "SECRET_KEY": os.environ.get("SECRET_KEY")
+        or (instance_secret_key(instance_path) if need_secret else None),
+        "HOST": os.environ.get("HOST", "127.0.0.1"),
+        "PORT": int(os.environ.get("PORT", "5000")),
+        "DEMO_MODE": env_flag("JIAYUAN_DEMO"),
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "zh_CN").replace("-", "_"),
+        "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "gevent"),
+        "TILE_URL": os.environ.get("TILE_URL") or None,
+        "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", ""),
+    }
+
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Layouts travel over HTTP; anything bigger than this is refused with 413.
+    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "LANGUAGES": ["zh_CN", "en"],
+    "BABEL_TRANSLATION_DIRECTORIES": "deliberation/translations",
+    "API_TOKEN_MAX_AGE": 30 * 24 * 3600,
+    "WTF_CSRF_TIME_LIMIT": None,
+    # flask-smorest: the OpenAPI document at /api/v1/openapi.json
+    "API_TITLE": "Jiayuan",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "API_SPEC_OPTIONS": {
+        "info": {"description": "Participatory design and deliberation for neighbourhood shared spaces."},
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
+            }
+        },
+        "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+    },
+}
+
+
+TEST_OVERRIDES: dict[str, Any] = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "SOCKETIO_ASYNC_MODE": "threading",
+    "DEMO_MODE": False,
+}

@@ -1,0 +1,65 @@
+"""The API object: flask-smorest, answering every HTTP error in the contract's format.
+
+flask-smorest validates request bodies with marshmallow schemas and builds the
+OpenAPI document from those same schemas; its own error body is replaced here by
+``{"error": {"code", "message"}}`` for API paths, and by an HTML page elsewhere.
+"""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from deliberation.errors import HTTP_STATUS_CODES, ErrorCode, error_body
+
+API_PREFIX = "/api/v1"
+
+
+def is_api_request() -> bool:
+    """True when the current request is for the JSON API."""
+    return request.path.startswith(API_PREFIX + "/") or request.path == API_PREFIX
+
+
+def http_error_message(status: int) -> str:
+    """A short, translated sentence for an HTTP status."""
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Please log in first."),
+        403: _("You are not allowed to do this."),
+        404: _("Not found."),
+        405: _("This method is not allowed here."),
+        409: _("This conflicts with the current state."),
+        413: _("The request is too large."),
+        415: _("The request body must be JSON."),
+        422: _("The request is not valid."),
+        429: _("Too many requests; please wait a moment."),
+    }
+    return messages.get(status, _("Something went wrong on our side."))
+
+
+class JsonErrorApi(Api):
+    """flask-smorest's Api with the contract's error format."""
+
+    def handle_http_exception(self, error: HTTPException):
+        """Answer an HTTP error as JSON on API paths and as a page elsewhere."""
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        if not is_api_request():
+            return (
+                render_template("error.html", status=status, message=http_error_message(status)),
+                status,
+            )
+        code = str(HTTP_STATUS_CODES.get(status, ErrorCode.INTERNAL))
+        message = data.get("message") or http_error_message(status)
+        details = None
+        messages = data.get("messages")
+        if messages:
+            # webargs reports where the problem is: {"json": {"field": ["reason"]}}
+            details = messages.get("json", messages)
+            if status == 400 and "json" in messages:
+                code = str(ErrorCode.INVALID_JSON)
+                message = _("The body is not valid JSON.")
+        headers = data.get("headers") or {}
+        return error_body(code, message, details), status, headers

@@ -1,0 +1,82 @@
+"""Language and display preferences: which language a page speaks, and large text."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from deliberation import enums
+from deliberation.enums import Language
+from deliberation.extensions import db
+from deliberation.labels import template_labels
+
+bp = Blueprint("preferences", __name__)
+
+
+def select_locale() -> str:
+    """The locale of this request: the person's choice, then the browser's, then the default."""
+    chosen = session.get("language")
+    if chosen is None and current_user.is_authenticated:
+        chosen = current_user.language
+    if chosen is not None:
+        return Language(chosen).locale
+    locales = current_app.config["LANGUAGES"]
+    return request.accept_languages.best_match(locales) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> Language:
+    """The language of this request as the contract spells it."""
+    return Language.from_locale(str(get_locale()))
+
+
+def large_text_on() -> bool:
+    """Whether the page should use large text (an older resident's choice)."""
+    if "large_text" in session:
+        return bool(session["large_text"])
+    return bool(current_user.is_authenticated and current_user.large_text)
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go back to; anything pointing elsewhere becomes the home page."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("pages.home")
+
+
+@bp.post("/preferences/language")
+def switch_language():
+    """Switch the page language; kept in the session and on the account."""
+    language = Language.from_locale(request.form.get("language", ""))
+    session["language"] = language.value
+    if current_user.is_authenticated:
+        current_user.language = language.value
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.post("/preferences/large-text")
+def toggle_large_text():
+    """Turn large text on or off; kept in the session and on the account."""
+    on = request.form.get("on") == "1"
+    session["large_text"] = on
+    if current_user.is_authenticated:
+        current_user.large_text = on
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next")))
+
+
+def template_globals() -> dict:
+    """Names every template may use: the language, large text, and the product's enums."""
+    return {
+        "current_language": current_language(),
+        "large_text": large_text_on(),
+        "languages": list(Language),
+        "enums": enums,
+        **template_labels(),
+    }
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    app.context_processor(template_globals)

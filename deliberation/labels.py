@@ -1,0 +1,61 @@
+"""Display names of the product's enums, in the reader's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from deliberation.enums import AgeBand, Phase, Role, SiteKind, StakeholderTag
+
+ROLE_NAMES = {
+    Role.RESIDENT: _l("Resident"),
+    Role.DESIGNER: _l("Resident designer"),
+    Role.MODERATOR: _l("Moderator"),
+    Role.SECRETARY: _l("Branch secretary"),
+}
+
+STAKEHOLDER_NAMES = {
+    StakeholderTag.PROPERTY_MANAGEMENT: _l("Property management"),
+    StakeholderTag.OWNERS_COMMITTEE: _l("Owners' committee"),
+    StakeholderTag.SCHOOL: _l("School"),
+    StakeholderTag.MERCHANT: _l("Merchant"),
+}
+
+AGE_BAND_NAMES = {
+    AgeBand.UNDER_14: _l("Under 14"),
+    AgeBand.AGE_14_34: _l("14 to 34"),
+    AgeBand.AGE_35_59: _l("35 to 59"),
+    AgeBand.AGE_60_79: _l("60 to 79"),
+    AgeBand.OVER_80: _l("80 and over"),
+}
+
+PHASE_NAMES = {
+    Phase.DRAFT: _l("Draft"),
+    Phase.ASKING: _l("Ask whether"),
+    Phase.NEEDS: _l("Ask what: needs"),
+    Phase.PROPOSING: _l("Ask how: proposals"),
+    Phase.HEARING: _l("Hearings"),
+    Phase.DECIDING: _l("Deciding"),
+    Phase.NOTICE: _l("Notice period"),
+    Phase.DECIDED: _l("Decided"),
+    Phase.IN_USE: _l("In use: ask how well"),
+}
+
+SITE_KIND_NAMES = {
+    SiteKind.HALF_COURT: _l("Half basketball court"),
+    SiteKind.COURTYARD: _l("Courtyard"),
+    SiteKind.CORRIDOR: _l("Corridor"),
+    SiteKind.LIVING_ROOM: _l("Shared living room"),
+    SiteKind.GARDEN: _l("Pocket garden"),
+    SiteKind.OTHER: _l("Other shared space"),
+}
+
+
+def template_labels() -> dict[str, dict]:
+    """The label tables, for templates."""
+    return {
+        "role_names": ROLE_NAMES,
+        "stakeholder_names": STAKEHOLDER_NAMES,
+        "age_band_names": AGE_BAND_NAMES,
+        "phase_names": PHASE_NAMES,
+        "site_kind_names": SITE_KIND_NAMES,
+    }

@@ -1,0 +1,157 @@
+"""People, communities and who holds which role where."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from deliberation.enums import AgeBand, Language, Role, StakeholderTag
+from deliberation.extensions import db
+from deliberation.models.types import UTCDateTime, in_enum, utcnow
+
+
+def new_token_nonce() -> str:
+    return secrets.token_hex(8)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(in_enum("age_band", AgeBand), name="age_band"),
+        CheckConstraint(in_enum("language", Language), name="language"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(80))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8), default=Language.ZH_CN.value)
+    large_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Changing the nonce revokes every API token issued before (see accounts.issue_token).
+    token_nonce: Mapped[str] = mapped_column(String(16), default=new_token_nonce)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def membership_in(self, community_id: int) -> Membership | None:
+        """This person's membership of a community, if any."""
+        for membership in self.memberships:
+            if membership.community_id == community_id:
+                return membership
+        return None
+
+    def roles_in(self, community_id: int) -> set[Role]:
+        """The roles this person holds in a community (empty when not a member)."""
+        membership = self.membership_in(community_id)
+        return membership.role_set if membership else set()
+
+    def has_role(self, community_id: int, role: Role) -> bool:
+        return role in self.roles_in(community_id)
+
+    def is_member_of(self, community_id: int) -> bool:
+        return self.membership_in(community_id) is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "email": self.email,
+            "name": self.name,
+            "age_band": self.age_band,
+            "language": self.language,
+            "large_text": self.large_text,
+            "memberships": [m.to_dict() for m in self.memberships],
+        }
+
+
+class Community(db.Model):
+    __tablename__ = "communities"
+    __table_args__ = (CheckConstraint("notice_days BETWEEN 1 AND 60", name="notice_days"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    district: Mapped[str] = mapped_column(String(120), default="")
+    # The notice period (公示) after a decision, in days.
+    notice_days: Mapped[int] = mapped_column(Integer, default=7)
+    # Unit costs (CNY) per kind overriding geo's defaults; None uses the defaults.
+    unit_costs: Mapped[dict[str, float] | None] = mapped_column(db.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="community", cascade="all, delete-orphan"
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "district": self.district,
+            "notice_days": self.notice_days,
+        }
+
+
+class Membership(db.Model):
+    """A person's place in a community: one per person and community."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("user_id", "community_id"),
+        CheckConstraint(in_enum("stakeholder", StakeholderTag), name="stakeholder"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    stakeholder: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    community: Mapped[Community] = relationship(back_populates="memberships")
+    roles: Mapped[list[MemberRole]] = relationship(
+        back_populates="membership", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def role_set(self) -> set[Role]:
+        return {Role(r.role) for r in self.roles}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "community_id": self.community_id,
+            "roles": sorted(r.role for r in self.roles),
+            "stakeholder": self.stakeholder,
+        }
+
+
+class MemberRole(db.Model):
+    """One role held by a member; a person may hold several in one community."""
+
+    __tablename__ = "member_roles"
+    __table_args__ = (CheckConstraint(in_enum("role", Role), name="role"),)
+
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("memberships.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+    membership: Mapped[Membership] = relationship(back_populates="roles")

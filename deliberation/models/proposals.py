@@ -1,0 +1,103 @@
+"""Proposals and their versions: every submission of a layout is a new version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from deliberation.enums import ProposalStatus
+from deliberation.extensions import db
+from deliberation.models.accounts import User
+from deliberation.models.rounds import Round
+from deliberation.models.types import UTCDateTime, in_enum, utcnow
+
+
+class Proposal(db.Model):
+    __tablename__ = "proposals"
+    __table_args__ = (
+        CheckConstraint(in_enum("status", ProposalStatus), name="status"),
+        # A withdrawn proposal says when; an active one has no such date.
+        CheckConstraint("(status = 'withdrawn') = (withdrawn_at IS NOT NULL)", name="withdrawn_has_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=ProposalStatus.ACTIVE.value)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    round: Mapped[Round] = relationship()
+    designers: Mapped[list[ProposalDesigner]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", lazy="selectin"
+    )
+    versions: Mapped[list[ProposalVersion]] = relationship(
+        back_populates="proposal", cascade="all, delete-orphan", order_by="ProposalVersion.number"
+    )
+
+    @property
+    def latest_version(self) -> ProposalVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    def is_designer(self, user: User) -> bool:
+        return any(d.user_id == user.id for d in self.designers)
+
+    def to_dict(self) -> dict[str, Any]:
+        latest = self.latest_version
+        return {
+            "id": self.id,
+            "round_id": self.round_id,
+            "title": self.title,
+            "summary": self.summary,
+            "status": self.status,
+            "designers": [{"id": d.user_id, "name": d.user.name} for d in self.designers],
+            "latest_version": latest.number if latest else None,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+class ProposalDesigner(db.Model):
+    """A designer of a proposal; a team (such as a couple) has several."""
+
+    __tablename__ = "proposal_designers"
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="designers")
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class ProposalVersion(db.Model):
+    __tablename__ = "proposal_versions"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    layout: Mapped[dict[str, Any]] = mapped_column(db.JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # The validation findings and metrics as computed when the version was submitted.
+    report: Mapped[dict[str, Any]] = mapped_column(db.JSON)
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(db.JSON)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="versions")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "proposal_id": self.proposal_id,
+            "number": self.number,
+            "note": self.note,
+            "metrics": self.metrics,
+            "created_at": self.created_at.isoformat(),
+        }

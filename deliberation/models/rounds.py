@@ -1,0 +1,86 @@
+"""Design rounds and the record of their phase changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from deliberation.enums import Phase
+from deliberation.extensions import db
+from deliberation.models.accounts import User
+from deliberation.models.sites import Site
+from deliberation.models.types import UTCDateTime, in_enum, utcnow
+
+
+class Round(db.Model):
+    __tablename__ = "rounds"
+    __table_args__ = (
+        CheckConstraint(in_enum("phase", Phase), name="phase"),
+        CheckConstraint("budget_cny >= 0", name="budget_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    brief: Mapped[str] = mapped_column(Text, default="")
+    budget_cny: Mapped[int] = mapped_column(Integer, default=0)
+    phase: Mapped[str] = mapped_column(String(16), default=Phase.DRAFT.value)
+    # When the current phase is planned to end; shown on the round page.
+    phase_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    site: Mapped[Site] = relationship()
+    phase_changes: Mapped[list[PhaseChange]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="PhaseChange.id"
+    )
+
+    @property
+    def community_id(self) -> int:
+        return self.site.community_id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "site_id": self.site_id,
+            "community_id": self.community_id,
+            "title": self.title,
+            "brief": self.brief,
+            "budget_cny": self.budget_cny,
+            "phase": self.phase,
+            "phase_deadline": self.phase_deadline.isoformat() if self.phase_deadline else None,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+class PhaseChange(db.Model):
+    """One move of a round from a phase to another: who, when and why."""
+
+    __tablename__ = "phase_changes"
+    __table_args__ = (
+        CheckConstraint(in_enum("from_phase", Phase), name="from_phase"),
+        CheckConstraint(in_enum("to_phase", Phase), name="to_phase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    from_phase: Mapped[str | None] = mapped_column(String(16))
+    to_phase: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    round: Mapped[Round] = relationship(back_populates="phase_changes")
+    actor: Mapped[User | None] = relationship()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.from_phase,
+            "to": self.to_phase,
+            "by": self.actor.name if self.actor else None,
+            "reason": self.reason,
+            "at": self.at.isoformat(),
+        }

@@ -1,0 +1,120 @@
+"""The design round's state machine: its phases, the moves between them, and who may make them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+
+from deliberation.accounts import require_role
+from deliberation.audit import record
+from deliberation.enums import Phase, Role
+from deliberation.errors import Conflict, ErrorCode, InvalidInput
+from deliberation.extensions import db
+from deliberation.models import PhaseChange, Round, Site, User
+
+
+@dataclass(frozen=True)
+class Move:
+    """An allowed move between two phases, the role that makes it, and whether it needs a reason."""
+
+    source: Phase
+    target: Phase
+    role: Role
+    needs_reason: bool = False
+
+
+# Forward one step at a time; from draft the moderator may skip asking and needs with a
+# reason; the secretary's decision opens the notice period, and a reopening returns to deciding.
+MOVES: tuple[Move, ...] = (
+    Move(Phase.DRAFT, Phase.ASKING, Role.MODERATOR),
+    Move(Phase.DRAFT, Phase.PROPOSING, Role.MODERATOR, needs_reason=True),
+    Move(Phase.ASKING, Phase.NEEDS, Role.MODERATOR),
+    Move(Phase.NEEDS, Phase.PROPOSING, Role.MODERATOR),
+    Move(Phase.PROPOSING, Phase.HEARING, Role.MODERATOR),
+    Move(Phase.HEARING, Phase.DECIDING, Role.MODERATOR),
+    Move(Phase.DECIDING, Phase.NOTICE, Role.SECRETARY),
+    Move(Phase.NOTICE, Phase.DECIDING, Role.SECRETARY, needs_reason=True),
+    Move(Phase.NOTICE, Phase.DECIDED, Role.SECRETARY),
+    Move(Phase.DECIDED, Phase.IN_USE, Role.SECRETARY),
+)
+
+OPEN_PHASES = frozenset(
+    {Phase.ASKING, Phase.NEEDS, Phase.PROPOSING, Phase.HEARING, Phase.DECIDING, Phase.NOTICE}
+)
+
+
+class ForbiddenTransition(Conflict):
+    code = ErrorCode.FORBIDDEN_TRANSITION
+
+
+def find_move(source: Phase, target: Phase) -> Move | None:
+    """The move from ``source`` to ``target``, or None when the rules forbid it."""
+    for move in MOVES:
+        if move.source == source and move.target == target:
+            return move
+    return None
+
+
+def next_phases(round_: Round) -> list[Phase]:
+    """The phases a round may move to from where it is."""
+    return [move.target for move in MOVES if move.source == Phase(round_.phase)]
+
+
+def create_round(site: Site, title: str, *, by: User, brief: str = "", budget_cny: int = 0) -> Round:
+    """Open a new round (in draft) on a site; moderators only."""
+    require_role(by, site.community_id, Role.MODERATOR)
+    if budget_cny < 0:
+        raise InvalidInput(_("The budget cannot be negative."))
+    round_ = Round(site=site, title=title.strip(), brief=brief, budget_cny=budget_cny, created_by_id=by.id)
+    db.session.add(round_)
+    db.session.flush()
+    round_.phase_changes.append(PhaseChange(from_phase=None, to_phase=Phase.DRAFT.value, actor_id=by.id))
+    record("round.created", round_, actor=by, community_id=site.community_id, round_id=round_.id)
+    return round_
+
+
+def advance(
+    round_: Round,
+    target: Phase | str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    deadline: datetime | None = None,
+) -> PhaseChange:
+    """Move a round to ``target``; refuse a move the rules forbid (409) or the actor may not make (403).
+
+    ``actor`` None is the system itself (the seed, a scheduled command): rules still hold.
+    """
+    source = Phase(round_.phase)
+    target = Phase(target)
+    move = find_move(source, target)
+    if move is None:
+        raise ForbiddenTransition(
+            _("A round cannot move from %(source)s to %(target)s.", source=source, target=target)
+        )
+    if actor is not None:
+        require_role(actor, round_.community_id, move.role)
+    if move.needs_reason and not reason.strip():
+        raise InvalidInput(_("This move needs a reason."))
+    round_.phase = target.value
+    round_.phase_deadline = deadline
+    change = PhaseChange(
+        from_phase=source.value,
+        to_phase=target.value,
+        actor_id=actor.id if actor else None,
+        reason=reason.strip(),
+    )
+    round_.phase_changes.append(change)
+    record(
+        "round.phase_changed",
+        round_,
+        actor=actor,
+        community_id=round_.community_id,
+        round_id=round_.id,
+        source=source.value,
+        target=target.value,
+        reason=reason.strip(),
+    )
+    return change

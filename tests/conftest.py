@@ -1,0 +1,152 @@
+"""Fixtures: an app per database backend, clients, people in roles, and factories."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from deliberation import accounts
+from deliberation.enums import Role
+from deliberation.extensions import db
+from deliberation.models import Community, User
+from tests.services import POSTGRES_URL, require
+
+BACKENDS = [
+    b.strip() for b in os.environ.get("JIAYUAN_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()
+]
+PASSWORD = "correct horse battery"
+
+
+def _reset_postgres() -> None:
+    """Drop whatever the previous run left in the test database, tables and types alike."""
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[None]:
+    require("postgresql")
+    _reset_postgres()
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": POSTGRES_URL})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    yield
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(backend, request) -> Iterator:
+    if backend == "postgresql":
+        request.getfixturevalue("postgres_schema")
+        uri = POSTGRES_URL
+    else:
+        uri = "sqlite://"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        if backend == "sqlite":
+            db.create_all()
+        yield app
+        db.session.remove()
+        if backend == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    The tests hold an app context for their factories; without this, requests would
+    share its ``g`` (and Flask-Login's cached user) with each other.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_community(app) -> Callable[..., Community]:
+    def make(name: str | None = None) -> Community:
+        community = accounts.create_community(name or f"Community {next(_counter)}", by=None)
+        db.session.commit()
+        return community
+
+    return make
+
+
+@pytest.fixture
+def community(make_community) -> Community:
+    return make_community("Ruihong test community")
+
+
+@pytest.fixture
+def make_user(app) -> Callable[..., User]:
+    """Create a person, optionally holding roles in a community."""
+
+    def make(
+        *roles: Role,
+        community: Community | None = None,
+        email: str | None = None,
+        name: str = "Test Person",
+        age_band: str | None = None,
+    ) -> User:
+        user = accounts.sign_up(
+            email or f"person{next(_counter)}@example.org", PASSWORD, name, age_band=age_band
+        )
+        for role in roles:
+            accounts.grant_role(community, user, role, by=None)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def token_for(app) -> Callable[[User], dict[str, str]]:
+    """Authorization headers carrying a bearer token for a person."""
+
+    def headers(user: User) -> dict[str, str]:
+        return {"Authorization": f"Bearer {accounts.issue_token(user)}"}
+
+    return headers
+
+
+@pytest.fixture
+def login(client) -> Callable[[User], None]:
+    """Log a person in through the login page, so the client carries the session cookie."""
+
+    def do_login(user: User) -> None:
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    return do_login

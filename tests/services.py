@@ -1,0 +1,55 @@
+"""The outside services some tests need, and what to do when one is missing.
+
+A test needing PostgreSQL, Redis or Chromium fails when the service is missing,
+unless JIAYUAN_SKIP_SERVICES names it (e.g. ``postgresql,redis,browser``) on a
+machine that lacks it.  CI names none, so there every such test runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+POSTGRES_URL = os.environ.get(
+    "JIAYUAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("JIAYUAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+CHROMIUM = os.environ.get("JIAYUAN_CHROMIUM", "/usr/bin/chromium")
+
+
+def skipped_services() -> set[str]:
+    raw = os.environ.get("JIAYUAN_SKIP_SERVICES", "")
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def require(service: str) -> None:
+    """Fail (or skip, when allowed) unless ``service`` is available."""
+    available = {
+        "postgresql": lambda: _reachable(POSTGRES_URL, 5432),
+        "redis": lambda: _reachable(REDIS_URL, 6379),
+        "browser": lambda: shutil.which(CHROMIUM) is not None or os.path.exists(CHROMIUM),
+    }[service]()
+    if available:
+        return
+    if service in skipped_services():
+        pytest.skip(f"{service} is not available and JIAYUAN_SKIP_SERVICES names it")
+    pytest.fail(
+        f"{service} is required but not available; start it, or set "
+        f"JIAYUAN_SKIP_SERVICES={service} to skip these tests on this machine",
+        pytrace=False,
+    )
