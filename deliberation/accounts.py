@@ -52,7 +52,7 @@ def sign_up(
         age_band=age_band,
         language=Language(language or Language.ZH_CN).value,
     )
-    user.set_password(password)
+    user.set_password(password, method=current_app.config["PASSWORD_HASH_METHOD"])
     db.session.add(user)
     record("user.signed_up", user, actor=user)
     return user

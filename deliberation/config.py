@@ -71,6 +71,7 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_TRANSLATION_DIRECTORIES": "deliberation/translations",
     "API_TOKEN_MAX_AGE": 30 * 24 * 3600,
     "WTF_CSRF_TIME_LIMIT": None,
+    "PASSWORD_HASH_METHOD": "scrypt",
     # flask-smorest: the OpenAPI document at /api/v1/openapi.json
     "API_TITLE": "Jiayuan",
     "API_VERSION": "v1",
@@ -96,4 +97,6 @@ TEST_OVERRIDES: dict[str, Any] = {
     "WTF_CSRF_ENABLED": False,
     "SOCKETIO_ASYNC_MODE": "threading",
     "DEMO_MODE": False,
+    # A cheap hash keeps the suite fast; production keeps scrypt.
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ bp = Blueprint("preferences", __name__)
 
 def select_locale() -> str:
     """The locale of this request: the person's choice, then the browser's, then the default."""
+    if not has_request_context():  # the command line and scheduled jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("language")
     if chosen is None and current_user.is_authenticated:
         chosen = current_user.language
