@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from geo import MAX_LAYOUT_BYTES
+
 TRUE_WORDS = {"1", "true", "yes", "on"}
 
 
@@ -62,8 +64,9 @@ def config_from_environment(instance_path: str, *, need_secret: bool = True) -> 
 
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    # Layouts travel over HTTP; anything bigger than this is refused with 413.
-    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+    # Layouts travel over HTTP; a body larger than the largest layout plus room for a
+    # title and summary is refused with 413.
+    "MAX_CONTENT_LENGTH": MAX_LAYOUT_BYTES + 64 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SAMESITE": "Lax",

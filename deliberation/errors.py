@@ -92,3 +92,19 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     if details is not None:
         body["details"] = details
     return {"error": body}
+
+
+class InvalidLayout(DomainError):
+    """A layout or site geometry has errors; the body carries the whole validation report."""
+
+    status = 422
+    code = ErrorCode.INVALID_LAYOUT
+
+    def __init__(self, message: str, report: dict[str, Any]):
+        super().__init__(message)
+        self.report = report
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        body["error"]["report"] = self.report
+        return body

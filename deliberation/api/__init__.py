@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
-from deliberation.api import auth, communities
+from deliberation.api import auth, communities, sites
 from deliberation.extensions import csrf
 
-BLUEPRINTS = (auth.blp, communities.blp)
+BLUEPRINTS = (auth.blp, communities.blp, sites.blp)
 
 
 def register_api(api: Api) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from deliberation.enums import AgeBand, Language, Role, SiteKind, StakeholderTag, values
 
@@ -88,3 +88,59 @@ class SiteSummarySchema(Schema):
 
 class SiteListSchema(Schema):
     sites = fields.List(fields.Nested(SiteSummarySchema))
+
+
+class GeoJSONObjectSchema(Schema):
+    """Any GeoJSON object; its content is checked by the geo package, which says what is wrong."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.Str(required=True)
+
+
+class FeatureCollectionSchema(Schema):
+    """A GeoJSON FeatureCollection (RFC 7946, lon/lat); its features are checked by the geo package."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.Str(required=True, validate=validate.Equal("FeatureCollection"))
+    features = fields.List(fields.Raw(), required=True)
+
+
+class CreateSiteSchema(Schema):
+    community_id = fields.Int(required=True, strict=True)
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    kind = fields.Str(required=True, validate=validate.OneOf(values(SiteKind)))
+    boundary = fields.Nested(GeoJSONObjectSchema, required=True, metadata={"description": "GeoJSON Polygon"})
+    constraints = fields.Nested(FeatureCollectionSchema, load_default=None)
+
+
+class SiteFeatureSchema(Schema):
+    """A site as a GeoJSON Feature: the boundary as geometry, the constraints in properties."""
+
+    type = fields.Constant("Feature")
+    id = fields.Int()
+    geometry = fields.Dict()
+    properties = fields.Dict()
+
+
+class FindingSchema(Schema):
+    code = fields.Str()
+    severity = fields.Str(validate=validate.OneOf(["error", "warning"]))
+    message = fields.Str()
+    feature_id = fields.Str(allow_none=True)
+    feature_ids = fields.List(fields.Str(allow_none=True))
+    params = fields.Dict()
+
+
+class ValidationReportSchema(Schema):
+    valid = fields.Bool()
+    errors = fields.List(fields.Nested(FindingSchema))
+    warnings = fields.List(fields.Nested(FindingSchema))
+    metrics = fields.Dict(allow_none=True)
+
+
+class ValidateQuerySchema(Schema):
+    round_id = fields.Int(load_default=None, metadata={"description": "check against this round's budget"})
