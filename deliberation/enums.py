@@ -77,3 +77,14 @@ class ProposalStatus(StrEnum):
 def values(enum: type[StrEnum]) -> list[str]:
     """The values of an enum, in definition order."""
     return [member.value for member in enum]
+
+
+class NeedCategory(StrEnum):
+    SHADE = "shade"
+    SEATING = "seating"
+    LIGHTING = "lighting"
+    PLAY = "play"
+    SPORT = "sport"
+    GREENERY = "greenery"
+    ACCESSIBILITY = "accessibility"
+    OTHER = "other"

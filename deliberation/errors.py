@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     INVALID_INPUT = "invalid_input"
     INVALID_LAYOUT = "invalid_layout"
     FORBIDDEN_TRANSITION = "forbidden_transition"
+    WRONG_PHASE = "wrong_phase"
     EMAIL_TAKEN = "email_taken"
     TOO_MANY_REQUESTS = "too_many_requests"
     INTERNAL = "internal_error"

@@ -10,9 +10,11 @@ from flask_babel import gettext as _
 from deliberation.accounts import require_role
 from deliberation.audit import record
 from deliberation.enums import Phase, Role
-from deliberation.errors import Conflict, ErrorCode, InvalidInput
+from deliberation.errors import Conflict, ErrorCode, InvalidInput, NotAllowed
 from deliberation.extensions import db
-from deliberation.models import PhaseChange, Round, Site, User
+from deliberation.labels import PHASE_NAMES
+from deliberation.models import PhaseChange, PhaseDeadline, Round, Site, User
+from deliberation.publish import Event, publish_after_commit, round_room
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class Move:
     target: Phase
     role: Role
     needs_reason: bool = False
+    # Made only by the operation that records a decision, never by a bare phase request.
+    decision_only: bool = False
 
 
 # Forward one step at a time; from draft the moderator may skip asking and needs with a
@@ -34,7 +38,7 @@ MOVES: tuple[Move, ...] = (
     Move(Phase.NEEDS, Phase.PROPOSING, Role.MODERATOR),
     Move(Phase.PROPOSING, Phase.HEARING, Role.MODERATOR),
     Move(Phase.HEARING, Phase.DECIDING, Role.MODERATOR),
-    Move(Phase.DECIDING, Phase.NOTICE, Role.SECRETARY),
+    Move(Phase.DECIDING, Phase.NOTICE, Role.SECRETARY, decision_only=True),
     Move(Phase.NOTICE, Phase.DECIDING, Role.SECRETARY, needs_reason=True),
     Move(Phase.NOTICE, Phase.DECIDED, Role.SECRETARY),
     Move(Phase.DECIDED, Phase.IN_USE, Role.SECRETARY),
@@ -82,6 +86,7 @@ def advance(
     actor: User | None,
     reason: str = "",
     deadline: datetime | None = None,
+    with_decision: bool = False,
 ) -> PhaseChange:
     """Move a round to ``target``; refuse a move the rules forbid (409) or the actor may not make (403).
 
@@ -92,14 +97,21 @@ def advance(
     move = find_move(source, target)
     if move is None:
         raise ForbiddenTransition(
-            _("A round cannot move from %(source)s to %(target)s.", source=source, target=target)
+            _(
+                "A round cannot move from %(source)s to %(target)s.",
+                source=PHASE_NAMES[source],
+                target=PHASE_NAMES[target],
+            )
         )
+    if move.decision_only and not with_decision:
+        raise ForbiddenTransition(_("A round moves to its notice period only by the branch's decision."))
     if actor is not None:
         require_role(actor, round_.community_id, move.role)
     if move.needs_reason and not reason.strip():
         raise InvalidInput(_("This move needs a reason."))
     round_.phase = target.value
-    round_.phase_deadline = deadline
+    if deadline is not None:
+        set_deadline(round_, target, deadline)
     change = PhaseChange(
         from_phase=source.value,
         to_phase=target.value,
@@ -107,6 +119,12 @@ def advance(
         reason=reason.strip(),
     )
     round_.phase_changes.append(change)
+    publish_after_commit(
+        db.session,
+        Event.PHASE,
+        {"round_id": round_.id, "phase": target.value, "from": source.value, "reason": change.reason},
+        room=round_room(round_.id),
+    )
     record(
         "round.phase_changed",
         round_,
@@ -118,3 +136,50 @@ def advance(
         reason=reason.strip(),
     )
     return change
+
+
+def set_deadline(round_: Round, phase: Phase | str, due_at: datetime | None) -> None:
+    """Plan when a phase ends (None removes the plan); shown on the round page."""
+    phase = Phase(phase)
+    for existing in round_.deadlines:
+        if existing.phase == phase:
+            if due_at is None:
+                round_.deadlines.remove(existing)
+            else:
+                existing.due_at = due_at
+            return
+    if due_at is not None:
+        round_.deadlines.append(PhaseDeadline(phase=phase.value, due_at=due_at))
+
+
+def set_deadlines(round_: Round, deadlines: dict[str, datetime | None], *, by: User) -> None:
+    """The moderator plans the phases' deadlines."""
+    require_role(by, round_.community_id, Role.MODERATOR)
+    for phase, due_at in deadlines.items():
+        set_deadline(round_, phase, due_at)
+    record(
+        "round.deadlines_set",
+        round_,
+        actor=by,
+        community_id=round_.community_id,
+        round_id=round_.id,
+        deadlines={p: d.isoformat() if d else None for p, d in deadlines.items()},
+    )
+
+
+def require_phase(round_: Round, *phases: Phase) -> None:
+    """Refuse (409) what the round's current phase does not allow."""
+    if Phase(round_.phase) not in phases:
+        raise Conflict(
+            _(
+                "The round is not in a phase that allows this (it is in %(phase)s).",
+                phase=PHASE_NAMES[Phase(round_.phase)],
+            ),
+            code=ErrorCode.WRONG_PHASE,
+        )
+
+
+def require_member(user: User, round_: Round) -> None:
+    """Taking part in a round needs membership of its community."""
+    if not user.is_member_of(round_.community_id):
+        raise NotAllowed(_("Only members of this community can take part."))

@@ -53,9 +53,7 @@ def geo_site(site: Site) -> geo.Site:
     return geo.Site.from_geojson(site.boundary, site.constraints)
 
 
-def check_layout(
-    site: Site, layout: Any, *, language: str, round_: Round | None = None
-) -> dict[str, Any]:
+def check_layout(site: Site, layout: Any, *, language: str, round_: Round | None = None) -> dict[str, Any]:
     """Validate and measure a layout against a site (and a round's budget); nothing is stored."""
     community = site.community
     report = geo.validate_layout(

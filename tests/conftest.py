@@ -150,3 +150,42 @@ def login(client) -> Callable[[User], None]:
         assert response.status_code == 302, response.get_data(as_text=True)
 
     return do_login
+
+
+@pytest.fixture
+def make_site(app, community):
+    """A site with the named test boundary and constraints (tests/geo_layouts.py)."""
+    from deliberation.models import Site
+    from tests import geo_layouts as g
+
+    def make(target_community: Community | None = None) -> Site:
+        site = Site(
+            community=target_community or community,
+            name="Test court",
+            kind="half_court",
+            boundary=g.SITE_BOUNDARY,
+            constraints=g.SITE_CONSTRAINTS,
+        )
+        db.session.add(site)
+        db.session.commit()
+        return site
+
+    return make
+
+
+@pytest.fixture
+def make_round(app, community, make_site, make_user):
+    """A round placed directly in a phase (the phase table is tested on its own)."""
+    from deliberation import rounds
+    from deliberation.enums import Phase
+
+    def make(phase: Phase | str = "draft", *, budget_cny: int = 500_000, site=None):
+        moderator = make_user(Role.MODERATOR, community=community)
+        round_ = rounds.create_round(
+            site or make_site(), "Renewing the court", by=moderator, brief="", budget_cny=budget_cny
+        )
+        round_.phase = Phase(phase).value
+        db.session.commit()
+        return round_
+
+    return make

@@ -82,7 +82,13 @@ def test_a_site_with_a_bowtie_boundary_is_refused_with_its_findings(client, comm
         {"name": "X", "kind": "courtyard", "boundary": g.SITE_BOUNDARY},
         {"community_id": 1, "name": "X", "kind": "castle", "boundary": g.SITE_BOUNDARY},
         {"community_id": 1, "name": "X", "kind": "courtyard", "boundary": [1, 2]},
-        {"community_id": 1, "name": "X", "kind": "courtyard", "boundary": g.SITE_BOUNDARY, "constraints": {"type": "Point"}},
+        {
+            "community_id": 1,
+            "name": "X",
+            "kind": "courtyard",
+            "boundary": g.SITE_BOUNDARY,
+            "constraints": {"type": "Point"},
+        },
     ],
     ids=["no-community", "unknown-kind", "boundary-not-an-object", "constraints-not-a-collection"],
 )
@@ -158,27 +164,35 @@ def test_validating_needs_a_login(client, site):
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 FEATURE_LIKE = st.fixed_dictionaries(
     {"type": st.just("Feature")},
     optional={
         "id": JSON_VALUES,
-        "geometry": JSON_VALUES | st.fixed_dictionaries({"type": st.sampled_from(["Point", "Polygon", "LineString"]), "coordinates": JSON_VALUES}),
-        "properties": JSON_VALUES | st.fixed_dictionaries({"kind": st.sampled_from(["bench", "half_court", "path", "zzz"]), "id": JSON_VALUES}),
+        "geometry": JSON_VALUES
+        | st.fixed_dictionaries(
+            {"type": st.sampled_from(["Point", "Polygon", "LineString"]), "coordinates": JSON_VALUES}
+        ),
+        "properties": JSON_VALUES
+        | st.fixed_dictionaries(
+            {"kind": st.sampled_from(["bench", "half_court", "path", "zzz"]), "id": JSON_VALUES}
+        ),
     },
 )
-BODIES = JSON_VALUES | st.fixed_dictionaries({"type": st.just("FeatureCollection"), "features": st.lists(FEATURE_LIKE | JSON_VALUES, max_size=4)})
+BODIES = JSON_VALUES | st.fixed_dictionaries(
+    {"type": st.just("FeatureCollection"), "features": st.lists(FEATURE_LIKE | JSON_VALUES, max_size=4)}
+)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=BODIES)
 def test_arbitrary_json_bodies_get_a_report_or_a_4xx_error(client, site, make_user, token_for, body):
-    response = client.post(
-        f"/api/v1/sites/{site['id']}/validate", json=body, headers=token_for(make_user())
-    )
+    response = client.post(f"/api/v1/sites/{site['id']}/validate", json=body, headers=token_for(make_user()))
     assert response.status_code in (200, 400, 413, 422), response.get_data(as_text=True)
     payload = response.get_json()
     if response.status_code == 200:

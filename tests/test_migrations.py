@@ -66,7 +66,8 @@ def test_postgresql_refuses_changes_to_the_audit_log_from_any_client(empty_postg
         with db.engine.begin() as conn:
             conn.execute(
                 text(
-                    "INSERT INTO audit_entries (at, action, subject_type, data) VALUES (now(), 'x', 'y', '{}')"
+                    "INSERT INTO audit_entries (at, action, subject_type, data) "
+                    "VALUES (now(), 'x', 'y', '{}')"
                 )
             )
         with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:

@@ -58,17 +58,27 @@ def test_every_move_between_phases(round_in, make_user, community, source, targe
         return
 
     role, needs_reason = rule
+    by_decision = (source, target) == (Phase.DECIDING, Phase.NOTICE)
     others = [r for r in Role if r != role]
     for other in others:
         with pytest.raises(NotAllowed):
-            rounds.advance(round_, target, actor=make_user(other, community=community), reason="x")
+            rounds.advance(
+                round_,
+                target,
+                actor=make_user(other, community=community),
+                reason="x",
+                with_decision=by_decision,
+            )
     if needs_reason:
         with pytest.raises(InvalidInput):
             rounds.advance(round_, target, actor=make_user(role, community=community), reason="  ")
     assert round_.phase == source
 
     actor = make_user(role, community=community, name="The Actor")
-    change = rounds.advance(round_, target, actor=actor, reason="the reason")
+    if by_decision:
+        with pytest.raises(rounds.ForbiddenTransition):
+            rounds.advance(round_, target, actor=actor, reason="the reason")
+    change = rounds.advance(round_, target, actor=actor, reason="the reason", with_decision=by_decision)
     assert round_.phase == target
     assert (change.from_phase, change.to_phase, change.actor_id) == (source, target, actor.id)
     assert round_.phase_changes[-1] is change

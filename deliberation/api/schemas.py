@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from deliberation.enums import AgeBand, Language, Role, SiteKind, StakeholderTag, values
+from deliberation.enums import AgeBand, Language, NeedCategory, Phase, Role, SiteKind, StakeholderTag, values
+from deliberation.rounds import next_phases
 
 
 class StrictSchema(Schema):
@@ -144,3 +145,159 @@ class ValidationReportSchema(Schema):
 
 class ValidateQuerySchema(Schema):
     round_id = fields.Int(load_default=None, metadata={"description": "check against this round's budget"})
+
+
+class CreateRoundSchema(Schema):
+    site_id = fields.Int(required=True, strict=True)
+    title = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    brief = fields.Str(load_default="", validate=validate.Length(max=5000))
+    budget_cny = fields.Int(load_default=0, strict=True, validate=validate.Range(min=0, max=100_000_000))
+
+
+class PhaseChangeSchema(Schema):
+    from_ = fields.Str(data_key="from", attribute="from_phase", allow_none=True)
+    to = fields.Str(attribute="to_phase")
+    by = fields.Function(lambda change: change.actor.name if change.actor else None)
+    reason = fields.Str()
+    at = fields.DateTime()
+
+
+class RoundSchema(Schema):
+    id = fields.Int()
+    site_id = fields.Int()
+    community_id = fields.Int()
+    title = fields.Str()
+    brief = fields.Str()
+    budget_cny = fields.Int()
+    phase = fields.Str(validate=validate.OneOf(values(Phase)))
+    next_phases = fields.Function(lambda round_: [str(p) for p in next_phases(round_)])
+    deadlines = fields.Function(lambda round_: {d.phase: d.due_at.isoformat() for d in round_.deadlines})
+    phase_changes = fields.List(fields.Nested(PhaseChangeSchema))
+    created_at = fields.DateTime()
+
+
+class MovePhaseSchema(Schema):
+    phase = fields.Str(required=True, validate=validate.OneOf(values(Phase)))
+    reason = fields.Str(load_default="", validate=validate.Length(max=2000))
+    deadline = fields.AwareDateTime(load_default=None, metadata={"description": "when the new phase ends"})
+
+
+class DeadlinesSchema(Schema):
+    deadlines = fields.Dict(
+        keys=fields.Str(validate=validate.OneOf(values(Phase))),
+        values=fields.AwareDateTime(allow_none=True),
+        required=True,
+    )
+
+
+class WhetherAnswerSchema(Schema):
+    support = fields.Bool(required=True, truthy={True}, falsy={False})
+
+
+class WhetherResultsSchema(Schema):
+    yes = fields.Int()
+    no = fields.Int()
+    answers = fields.Int()
+    members = fields.Int()
+    turnout = fields.Float()
+    support = fields.Float(allow_none=True)
+    by_age_band = fields.Dict()
+    mine = fields.Bool(allow_none=True)
+
+
+class CreateNeedSchema(Schema):
+    text = fields.Str(required=True, validate=validate.Length(min=1, max=1000))
+    category = fields.Str(required=True, validate=validate.OneOf(values(NeedCategory)))
+    geometry = fields.Nested(GeoJSONObjectSchema, load_default=None, allow_none=True)
+
+
+class NeedSchema(Schema):
+    """A need as a GeoJSON Feature."""
+
+    type = fields.Str()
+    id = fields.Int()
+    geometry = fields.Dict(allow_none=True)
+    properties = fields.Dict()
+
+
+class NeedsLayerSchema(Schema):
+    type = fields.Str()
+    features = fields.List(fields.Nested(NeedSchema))
+
+
+class CreateProposalSchema(Schema):
+    title = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    summary = fields.Str(load_default="", validate=validate.Length(max=5000))
+    layout = fields.Nested(FeatureCollectionSchema, required=True)
+    co_designers = fields.List(fields.Int(strict=True), load_default=list)
+    needs = fields.List(
+        fields.Int(strict=True), load_default=list, metadata={"description": "need ids it answers"}
+    )
+    note = fields.Str(load_default="", validate=validate.Length(max=2000))
+
+
+class CreateVersionSchema(Schema):
+    layout = fields.Nested(FeatureCollectionSchema, required=True)
+    note = fields.Str(load_default="", validate=validate.Length(max=2000))
+    needs = fields.List(fields.Int(strict=True), load_default=None)
+
+
+class VersionSchema(Schema):
+    number = fields.Int()
+    note = fields.Str()
+    metrics = fields.Dict(allow_none=True)
+    warnings = fields.Function(lambda version: version.report.get("warnings", []))
+    needs = fields.Function(lambda version: version.need_ids)
+    created_at = fields.DateTime()
+
+
+class DesignerSchema(Schema):
+    id = fields.Int(attribute="user_id")
+    name = fields.Function(lambda designer: designer.user.name)
+
+
+class ProposalSchema(Schema):
+    id = fields.Int()
+    round_id = fields.Int()
+    title = fields.Str()
+    summary = fields.Str()
+    status = fields.Str()
+    designers = fields.List(fields.Nested(DesignerSchema))
+    versions = fields.List(fields.Nested(VersionSchema))
+    created_at = fields.DateTime()
+
+
+class ProposalSubmittedSchema(ProposalSchema):
+    report = fields.Nested(ValidationReportSchema, attribute="report_at_submission")
+
+
+class ProposalListSchema(Schema):
+    proposals = fields.List(fields.Nested(ProposalSchema))
+
+
+class VersionSubmittedSchema(VersionSchema):
+    proposal_id = fields.Int()
+    report = fields.Nested(ValidationReportSchema, attribute="report_at_submission")
+
+
+class DiffQuerySchema(Schema):
+    against = fields.Int(
+        load_default=None, metadata={"description": "compare with this version (default: the one before)"}
+    )
+
+
+class LayoutQuerySchema(Schema):
+    version = fields.Int(load_default=None)
+
+
+class BallotSchema(Schema):
+    ranking = fields.List(fields.Int(strict=True), required=True, validate=validate.Length(min=1, max=100))
+
+
+class TallySchema(Schema):
+    candidates = fields.List(fields.Int())
+    ballots = fields.Int()
+    winner = fields.Int(allow_none=True)
+    first_preferences = fields.Dict()
+    rounds = fields.List(fields.Dict())
+    by_age_band = fields.Dict()

@@ -92,6 +92,11 @@ class ProposalVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     proposal: Mapped[Proposal] = relationship(back_populates="versions")
+    answers: Mapped[list[VersionNeed]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def need_ids(self) -> list[int]:
+        return sorted(answer.need_id for answer in self.answers)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,3 +106,14 @@ class ProposalVersion(db.Model):
             "metrics": self.metrics,
             "created_at": self.created_at.isoformat(),
         }
+
+
+class VersionNeed(db.Model):
+    """A need that a proposal version says it answers."""
+
+    __tablename__ = "version_needs"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deliberation.enums import Phase
@@ -28,8 +28,6 @@ class Round(db.Model):
     brief: Mapped[str] = mapped_column(Text, default="")
     budget_cny: Mapped[int] = mapped_column(Integer, default=0)
     phase: Mapped[str] = mapped_column(String(16), default=Phase.DRAFT.value)
-    # When the current phase is planned to end; shown on the round page.
-    phase_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -37,6 +35,16 @@ class Round(db.Model):
     phase_changes: Mapped[list[PhaseChange]] = relationship(
         back_populates="round", cascade="all, delete-orphan", order_by="PhaseChange.id"
     )
+    deadlines: Mapped[list[PhaseDeadline]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="PhaseDeadline.due_at"
+    )
+
+    def deadline_of(self, phase: Phase | str) -> datetime | None:
+        """When a phase is planned to end, if the moderator said."""
+        for deadline in self.deadlines:
+            if deadline.phase == Phase(phase):
+                return deadline.due_at
+        return None
 
     @property
     def community_id(self) -> int:
@@ -51,7 +59,7 @@ class Round(db.Model):
             "brief": self.brief,
             "budget_cny": self.budget_cny,
             "phase": self.phase,
-            "phase_deadline": self.phase_deadline.isoformat() if self.phase_deadline else None,
+            "deadlines": {d.phase: d.due_at.isoformat() for d in self.deadlines},
             "created_at": self.created_at.isoformat(),
         }
 
@@ -84,3 +92,51 @@ class PhaseChange(db.Model):
             "reason": self.reason,
             "at": self.at.isoformat(),
         }
+
+
+class PhaseDeadline(db.Model):
+    """When a phase of a round is planned to end: one per round and phase."""
+
+    __tablename__ = "phase_deadlines"
+    __table_args__ = (
+        UniqueConstraint("round_id", "phase"),
+        CheckConstraint(in_enum("phase", Phase), name="phase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    phase: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    round: Mapped[Round] = relationship(back_populates="deadlines")
+
+
+class WhetherAnswer(db.Model):
+    """A resident's answer to "should this space be renewed at all?": one per person and round."""
+
+    __tablename__ = "whether_answers"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    support: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class Ballot(db.Model):
+    """A resident's ranking of a round's proposals: one per person, changeable while deciding."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Proposal ids, most preferred first.
+    ranking: Mapped[list[int]] = mapped_column(db.JSON)
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -110,7 +110,6 @@ def upgrade():
     sa.Column('brief', sa.Text(), nullable=False),
     sa.Column('budget_cny', sa.Integer(), nullable=False),
     sa.Column('phase', sa.String(length=16), nullable=False),
-    sa.Column('phase_deadline', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("phase IN ('draft', 'asking', 'needs', 'proposing', 'hearing', 'deciding', 'notice', 'decided', 'in_use')", name=op.f('ck_rounds_phase')),

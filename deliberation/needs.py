@@ -1,0 +1,83 @@
+"""Ask what (问需): residents pin needs on the site map and support each other's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+import geo
+from deliberation.audit import record
+from deliberation.enums import NeedCategory, Phase, values
+from deliberation.errors import InvalidInput, InvalidLayout
+from deliberation.extensions import db
+from deliberation.models import Need, NeedSupport, Round, User
+from deliberation.rounds import require_member, require_phase
+from deliberation.sites import geo_site
+
+MAX_NEED_TEXT = 1000
+
+
+def add_need(
+    round_: Round, text: str, category: str, geometry: Any | None, *, by: User, language: str
+) -> Need:
+    """Pin a need on the site (a point, an area, or none for the whole site) while the round asks what."""
+    require_member(by, round_)
+    require_phase(round_, Phase.NEEDS)
+    text = text.strip()
+    if not 1 <= len(text) <= MAX_NEED_TEXT:
+        raise InvalidInput(_("Describe the need in 1 to %(n)d characters.", n=MAX_NEED_TEXT))
+    if category not in values(NeedCategory):
+        raise InvalidInput(_("Unknown category."))
+    if geometry is not None:
+        report = geo.validate_pin(geometry, geo_site(round_.site))
+        if not report.valid:
+            raise InvalidLayout(_("The place of the need is not valid."), report.to_dict(language))
+    need = Need(round_id=round_.id, author_id=by.id, category=category, text=text, geometry=geometry)
+    db.session.add(need)
+    record("need.added", need, actor=by, community_id=round_.community_id, round_id=round_.id)
+    return need
+
+
+def support_need(need: Need, *, by: User) -> Need:
+    """Support a need; supporting it again changes nothing."""
+    require_member(by, need.round)
+    require_phase(need.round, Phase.NEEDS)
+    if any(s.user_id == by.id for s in need.supports):
+        return need
+    need.supports.append(NeedSupport(user_id=by.id))
+    record("need.supported", need, actor=by, community_id=need.round.community_id, round_id=need.round_id)
+    return need
+
+
+def needs_of(round_: Round) -> list[Need]:
+    """A round's needs, most supported first."""
+    needs = db.session.scalars(select(Need).where(Need.round_id == round_.id).order_by(Need.id)).all()
+    return sorted(needs, key=lambda n: -n.support_count)
+
+
+def need_feature(need: Need, *, viewer: User | None = None) -> dict[str, Any]:
+    """A need as a GeoJSON Feature for the needs layer (no geometry: about the whole site)."""
+    return {
+        "type": "Feature",
+        "id": need.id,
+        "geometry": need.geometry,
+        "properties": {
+            "id": need.id,
+            "category": need.category,
+            "text": need.text,
+            "supports": need.support_count,
+            "supported_by_me": bool(viewer and any(s.user_id == viewer.id for s in need.supports)),
+            "author": need.author.name if need.author else None,
+            "created_at": need.created_at.isoformat(),
+        },
+    }
+
+
+def needs_layer(round_: Round, *, viewer: User | None = None) -> dict[str, Any]:
+    """Every need of a round as a FeatureCollection."""
+    return {
+        "type": "FeatureCollection",
+        "features": [need_feature(n, viewer=viewer) for n in needs_of(round_)],
+    }

@@ -1,0 +1,49 @@
+"""Jiayuan's geo package: layouts validated and measured against their site, and maps.
+
+Pure Python (shapely, pyproj, folium); it imports nothing from Flask.
+"""
+
+from geo.codes import Code, Severity
+from geo.diff import diff_layouts
+from geo.findings import Finding, Report
+from geo.kinds import Kind
+from geo.layout import MAX_FEATURES, MAX_LAYOUT_BYTES, MAX_VERTICES
+from geo.maps import (
+    MapParts,
+    SideBySide,
+    SitePlanImage,
+    comparison_map,
+    diff_map,
+    layout_map,
+    side_by_side,
+    site_plan_map,
+)
+from geo.metrics import compute_metrics
+from geo.site import InvalidSite, Site
+from geo.validate import validate_layout, validate_pin, validate_site
+
+__all__ = [
+    "MAX_FEATURES",
+    "MAX_LAYOUT_BYTES",
+    "MAX_VERTICES",
+    "Code",
+    "Finding",
+    "InvalidSite",
+    "Kind",
+    "MapParts",
+    "Report",
+    "Severity",
+    "SideBySide",
+    "Site",
+    "SitePlanImage",
+    "comparison_map",
+    "compute_metrics",
+    "diff_layouts",
+    "diff_map",
+    "layout_map",
+    "side_by_side",
+    "site_plan_map",
+    "validate_layout",
+    "validate_pin",
+    "validate_site",
+]
