@@ -13,8 +13,8 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon, box, mapping
 from sqlalchemy import select
 
-from deliberation import accounts
-from deliberation.enums import AgeBand, Phase, Role, SiteKind, StakeholderTag
+from deliberation import accounts, asking, ballots, needs, proposals
+from deliberation.enums import AgeBand, Language, NeedCategory, Phase, Role, SiteKind, StakeholderTag
 from deliberation.extensions import db
 from deliberation.models import Community, Round, Site, User
 from deliberation.rounds import advance, create_round
@@ -70,7 +70,7 @@ def _lonlat(geometry: shapely.Geometry, dx: float = 0.0, dy: float = 0.0) -> dic
     return mapping(shapely.orient_polygons(ORIGIN.to_lonlat(moved)))
 
 
-def _feature(fid: str, kind: str, geometry: shapely.Geometry, dx: float, dy: float, **props) -> dict:
+def _feature(fid: str, kind: str, geometry: shapely.Geometry, dx: float, dy: float, **props: Any) -> dict:
     return {
         "type": "Feature",
         "id": fid,
@@ -115,13 +115,261 @@ def living_room_site() -> tuple[dict, dict]:
     return _lonlat(box(0, 0, 12, 8), dx, dy), constraints
 
 
+def pocket_garden_site() -> tuple[dict, dict]:
+    """The pocket garden by building 3: 16 x 12 m, an old plane tree to keep."""
+    dx, dy = -30.0, -25.0
+    constraints = _collection(
+        _feature("plane-3", "tree_existing", Point(13, 9), dx, dy, keep=True, label="梧桐 plane tree"),
+        _feature("gate-3", "entrance", Point(8, 0), dx, dy),
+    )
+    return _lonlat(box(0, 0, 16, 12), dx, dy), constraints
+
+
+HALF_COURT_OFFSET = (-30.0, 0.0)
+GARDEN_OFFSET = (-30.0, -25.0)
+
 SITES = (
     ("12号楼旁半场 Half court by building 12", SiteKind.HALF_COURT, half_court_site),
     ("弄堂200号院子 Courtyard of lane 200", SiteKind.COURTYARD, courtyard_site),
     ("5号楼共享客厅 Shared living room, building 5", SiteKind.LIVING_ROOM, living_room_site),
+    ("3号楼口袋花园 Pocket garden by building 3", SiteKind.GARDEN, pocket_garden_site),
 )
 
-# site index, title, brief, budget, the phases it has passed through
+
+def shaded_court_layout() -> dict:
+    """Chen Ming's proposal: a standard half court, benches under a pergola by building 12."""
+    dx, dy = HALF_COURT_OFFSET
+    return _collection(
+        _feature("court", "half_court", box(4.5, 3, 19.5, 17), dx, dy, label="半场 half court"),
+        _feature("hoop", "hoop", Point(12, 15.8), dx, dy),
+        _feature("pergola", "shade_structure", box(6, 20.5, 16, 24.5), dx, dy, label="廊架 pergola"),
+        _feature("bench-1", "bench", Point(8, 22), dx, dy, seats=3),
+        _feature("bench-2", "bench", Point(11, 22), dx, dy, seats=3),
+        _feature("bench-3", "bench", Point(14, 22), dx, dy, seats=3),
+        _feature("planter-1", "planter", box(18, 20.5, 22.5, 23), dx, dy),
+        _feature("camphor", "tree_existing", Point(2.5, 23.5), dx, dy, keep=True),
+        _feature("light-w", "lighting", Point(1.5, 10), dx, dy),
+        _feature("light-e", "lighting", Point(22.5, 10), dx, dy),
+        _feature("path-w", "path", LineString([(1, 1), (1, 19)]), dx, dy, width_m=1.5),
+        _feature("board", "notice_board", Point(22.5, 19.5), dx, dy),
+    )
+
+
+def all_ages_court_layout() -> dict:
+    """Lin Xiao's proposal: the court moved north, a fitness corner and a lawn by the gate."""
+    dx, dy = HALF_COURT_OFFSET
+    return _collection(
+        _feature("court", "half_court", box(6, 9, 21, 23), dx, dy, label="半场 half court"),
+        _feature("hoop", "hoop", Point(13.5, 22), dx, dy),
+        _feature("fitness", "fitness_equipment", box(1, 1, 5, 4), dx, dy, label="健身角 fitness corner"),
+        _feature("seating", "seating_area", box(8, 1, 13, 4.5), dx, dy),
+        _feature("bench-1", "bench", Point(10.5, 2.5), dx, dy, seats=4),
+        _feature("lawn", "lawn", box(14, 1, 19.5, 5), dx, dy),
+        _feature("tree-new-1", "tree_new", Point(2, 7), dx, dy),
+        _feature("tree-new-2", "tree_new", Point(22.5, 5.5), dx, dy),
+        _feature("camphor", "tree_existing", Point(2.5, 23.5), dx, dy, keep=True),
+        _feature("light-w", "lighting", Point(2.5, 14), dx, dy),
+        _feature("light-e", "lighting", Point(23.5, 14), dx, dy),
+    )
+
+
+def garden_layouts() -> list[tuple[str, str, str, tuple[str, ...], dict]]:
+    """Three proposals for the pocket garden: title, summary, author, co-designers, layout."""
+    dx, dy = GARDEN_OFFSET
+    plane = _feature("plane-3", "tree_existing", Point(13, 9), dx, dy, keep=True)
+    return [
+        (
+            "花池与步道 Planters and a path",
+            "Raised planters along the walls and an accessible path to the gate.",
+            "designer1@demo.jiayuan.cn",
+            (),
+            _collection(
+                plane,
+                _feature("planter-n", "planter", box(1, 9.5, 9, 11.5), dx, dy),
+                _feature("planter-w", "planter", box(0.5, 2, 2.5, 8), dx, dy),
+                _feature("path", "path", LineString([(8, 0.5), (8, 8)]), dx, dy, width_m=1.5),
+                _feature("bench-1", "bench", Point(5, 6), dx, dy, seats=3),
+                _feature("light-1", "lighting", Point(10, 4), dx, dy),
+            ),
+        ),
+        (
+            "草坪与游戏 Lawn and play",
+            "A lawn for small children with a sand play area and benches for grandparents.",
+            "designer2@demo.jiayuan.cn",
+            (),
+            _collection(
+                plane,
+                _feature("lawn", "lawn", box(1, 1, 9, 8), dx, dy),
+                _feature("play", "play_area", box(10, 1, 15, 5), dx, dy),
+                _feature("bench-1", "bench", Point(5, 10), dx, dy, seats=3),
+                _feature("bench-2", "bench", Point(9.5, 10), dx, dy, seats=3),
+            ),
+        ),
+        (
+            "树荫花园 A shade garden",
+            "Chen Ming and Lin Xiao together: a pergola, new trees and seating in the shade.",
+            "designer2@demo.jiayuan.cn",
+            ("designer1@demo.jiayuan.cn",),
+            _collection(
+                plane,
+                _feature("pergola", "shade_structure", box(2, 6, 8, 10), dx, dy),
+                _feature("seating", "seating_area", box(2.5, 6.5, 7.5, 9.5), dx, dy),
+                _feature("tree-new-1", "tree_new", Point(3, 2), dx, dy),
+                _feature("tree-new-2", "tree_new", Point(12, 2), dx, dy),
+                _feature("planter-1", "planter", box(10, 10.5, 15.5, 11.5), dx, dy),
+            ),
+        ),
+    ]
+
+
+def _lonlat_point(x: float, y: float, offset: tuple[float, float]) -> dict:
+    return _lonlat(Point(x, y), *offset)
+
+
+COURTYARD_OFFSET = (10.0, 5.0)
+
+# author, category, text, where (metres in the courtyard, or None), supporters
+COURTYARD_NEEDS = (
+    (
+        "resident5@demo.jiayuan.cn",
+        NeedCategory.SHADE,
+        "夏天太晒，桂花树旁需要遮阴 Shade by the osmanthus in summer",
+        (5, 16),
+        4,
+    ),
+    (
+        "resident4@demo.jiayuan.cn",
+        NeedCategory.SEATING,
+        "给老人留几张有靠背的长椅 Benches with backs for older people",
+        (20, 6),
+        3,
+    ),
+    (
+        "resident1@demo.jiayuan.cn",
+        NeedCategory.PLAY,
+        "想要一块能跳房子的地方 Somewhere to play hopscotch",
+        (10, 5),
+        2,
+    ),
+    (
+        "resident6@demo.jiayuan.cn",
+        NeedCategory.LIGHTING,
+        "晚上院子太暗 The yard is too dark at night",
+        None,
+        5,
+    ),
+    (
+        "resident3@demo.jiayuan.cn",
+        NeedCategory.ACCESSIBILITY,
+        "轮椅进出要走平路 A level way in for wheelchairs",
+        (7, 1),
+        2,
+    ),
+)
+
+RESIDENT_EMAILS = tuple(f"resident{i}@demo.jiayuan.cn" for i in range(1, 7))
+
+
+def _half_court_round(round_: Round, people: dict[str, User]) -> None:
+    """Through ask whether, needs and proposals into its first hearing."""
+    moderator = people["moderator@demo.jiayuan.cn"]
+    advance(round_, Phase.ASKING, actor=moderator)
+    for index, email in enumerate(RESIDENT_EMAILS):
+        asking.answer_whether(round_, index != 4, by=people[email])
+    advance(round_, Phase.NEEDS, actor=moderator)
+    dx, dy = HALF_COURT_OFFSET
+    shade = needs.add_need(
+        round_,
+        "傍晚打球的人想要灯光 Light for evening games",
+        NeedCategory.LIGHTING,
+        _lonlat_point(12, 10, (dx, dy)),
+        by=people["resident2@demo.jiayuan.cn"],
+        language=Language.ZH_CN,
+    )
+    seats = needs.add_need(
+        round_,
+        "看球的老人想坐在树荫下 Seats in the shade to watch the game",
+        NeedCategory.SEATING,
+        _lonlat_point(10, 22, (dx, dy)),
+        by=people["resident4@demo.jiayuan.cn"],
+        language=Language.ZH_CN,
+    )
+    for email in RESIDENT_EMAILS[:4]:
+        needs.support_need(shade, by=people[email])
+        needs.support_need(seats, by=people[email])
+    advance(round_, Phase.PROPOSING, actor=moderator)
+    proposals.submit_proposal(
+        round_,
+        "树荫半场 Shaded half court",
+        "A standard 15 x 14 m half court with benches under a pergola by building 12.",
+        shaded_court_layout(),
+        by=people["designer1@demo.jiayuan.cn"],
+        language=Language.ZH_CN,
+        need_ids=[shade.id, seats.id],
+    )
+    proposals.submit_proposal(
+        round_,
+        "全龄半场 A court for all ages",
+        "The court moves north; a fitness corner, a lawn and seating by the gate for older neighbours.",
+        all_ages_court_layout(),
+        by=people["designer2@demo.jiayuan.cn"],
+        language=Language.ZH_CN,
+        need_ids=[seats.id],
+    )
+    advance(round_, Phase.HEARING, actor=moderator)
+
+
+def _courtyard_round(round_: Round, people: dict[str, User]) -> None:
+    """Asking what residents need, with needs pinned and supported."""
+    moderator = people["moderator@demo.jiayuan.cn"]
+    advance(round_, Phase.ASKING, actor=moderator)
+    for email in RESIDENT_EMAILS:
+        asking.answer_whether(round_, True, by=people[email])
+    advance(round_, Phase.NEEDS, actor=moderator)
+    for author, category, text, where, supporters in COURTYARD_NEEDS:
+        geometry = _lonlat_point(*where, COURTYARD_OFFSET) if where else None
+        need = needs.add_need(round_, text, category, geometry, by=people[author], language=Language.ZH_CN)
+        for email in [e for e in RESIDENT_EMAILS if e != author][:supporters]:
+            needs.support_need(need, by=people[email])
+
+
+def _living_room_round(round_: Round, people: dict[str, User]) -> None:
+    """Still asking whether the empty room should become a shared living room."""
+    advance(round_, Phase.ASKING, actor=people["moderator@demo.jiayuan.cn"])
+    for email, support in zip(RESIDENT_EMAILS[:4], (True, True, False, True), strict=True):
+        asking.answer_whether(round_, support, by=people[email])
+
+
+def _garden_round(round_: Round, people: dict[str, User]) -> None:
+    """Three proposals and most residents' ballots: the round is deciding."""
+    moderator = people["moderator@demo.jiayuan.cn"]
+    advance(
+        round_,
+        Phase.PROPOSING,
+        actor=moderator,
+        reason="居民代表会议已确认需求 Needs agreed at the residents' meeting",
+    )
+    ids = []
+    for title, summary, author, partners, layout in garden_layouts():
+        proposal, _report = proposals.submit_proposal(
+            round_,
+            title,
+            summary,
+            layout,
+            by=people[author],
+            language=Language.ZH_CN,
+            co_designers=[people[p].id for p in partners],
+        )
+        ids.append(proposal.id)
+    advance(round_, Phase.HEARING, actor=moderator)
+    advance(round_, Phase.DECIDING, actor=moderator)
+    planters, lawn, shade = ids
+    rankings = ([lawn, shade], [shade, lawn], [planters, shade], [shade], [lawn, shade, planters])
+    for email, ranking in zip(RESIDENT_EMAILS, rankings, strict=False):
+        ballots.cast_ballot(round_, ranking, by=people[email])
+
+
+# site index, title, brief, budget, the script that brings the round to its phase
 ROUNDS = (
     (
         0,
@@ -129,21 +377,28 @@ ROUNDS = (
         "The cracked half court is used by teenagers after school and by older neighbours "
         "in the morning. How should it be renewed so that both can use it?",
         180_000,
-        (Phase.ASKING, Phase.NEEDS, Phase.PROPOSING, Phase.HEARING),
+        _half_court_round,
     ),
     (
         1,
         "院子里的阴凉 Shade in the courtyard",
         "Residents asked for shade and seating in the courtyard. Pin what you need on the map.",
         60_000,
-        (Phase.ASKING, Phase.NEEDS),
+        _courtyard_round,
     ),
     (
         2,
         "共享客厅布置 Furnishing the shared living room",
         "Should the empty room become a shared living room for all ages?",
         30_000,
-        (Phase.ASKING,),
+        _living_room_round,
+    ),
+    (
+        3,
+        "口袋花园绿化 Greening the pocket garden",
+        "Three plans for the pocket garden were heard last weekend. Rank them.",
+        80_000,
+        _garden_round,
     ),
 )
 
@@ -186,14 +441,13 @@ def seed() -> str:
     db.session.flush()
 
     created_rounds = 0
-    for site_index, title, brief, budget, phases in ROUNDS:
+    for site_index, title, brief, budget, script in ROUNDS:
         site = sites[site_index]
         exists = db.session.scalar(select(Round).where(Round.site_id == site.id, Round.title == title))
         if exists is not None:
             continue
         round_ = create_round(site, title, by=moderator, brief=brief, budget_cny=budget)
-        for phase in phases:
-            advance(round_, phase, actor=moderator)
+        script(round_, people)
         created_rounds += 1
     db.session.flush()
     return (
