@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from deliberation import auth, cli, health, i18n, pages
+from deliberation import auth, cli, health, i18n, live, pages
 from deliberation.api import register_api
 from deliberation.config import DEFAULTS, TEST_OVERRIDES, config_from_environment
 from deliberation.error_handlers import register_error_handlers
@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)
     cli.init_app(app)
+    live.register(socketio)
     return app
 
 

@@ -88,3 +88,22 @@ class NeedCategory(StrEnum):
     GREENERY = "greenery"
     ACCESSIBILITY = "accessibility"
     OTHER = "other"
+
+
+class HearingState(StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+
+
+class ReactionKind(StrEnum):
+    LIKE = "like"
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    HEART = "heart"
+    QUESTION = "question"
+
+
+class PollState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"

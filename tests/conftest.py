@@ -189,3 +189,55 @@ def make_round(app, community, make_site, make_user):
         return round_
 
     return make
+
+
+class LiveClient:
+    """A Flask-SocketIO test client on /hearing whose every call runs in a fresh app context.
+
+    (The tests hold an app context for their factories; the server side must not share
+    its ``g`` or database session, just as in production.)
+    """
+
+    NAMESPACE = "/hearing"
+
+    def __init__(self, app, **connect_kwargs):
+        from deliberation.extensions import socketio
+
+        self.app = app
+        with app.app_context():
+            self.client = socketio.test_client(app, namespace=self.NAMESPACE, **connect_kwargs)
+
+    @property
+    def connected(self) -> bool:
+        return self.client.is_connected(self.NAMESPACE)
+
+    def emit(self, event: str, data=None) -> dict:
+        with self.app.app_context():
+            return self.client.emit(event, data, namespace=self.NAMESPACE, callback=True)
+
+    def received(self, name: str | None = None) -> list:
+        with self.app.app_context():
+            messages = self.client.get_received(self.NAMESPACE)
+        return [m["args"][0] for m in messages if name is None or m["name"] == name]
+
+    def disconnect(self) -> None:
+        with self.app.app_context():
+            self.client.disconnect(namespace=self.NAMESPACE)
+
+
+@pytest.fixture
+def live_client(app):
+    """Connect a person to /hearing with a bearer token (or no identity at all)."""
+    clients: list[LiveClient] = []
+
+    def connect(user: User | None = None, **kwargs) -> LiveClient:
+        if user is not None:
+            kwargs.setdefault("auth", {"token": accounts.issue_token(user)})
+        client = LiveClient(app, **kwargs)
+        clients.append(client)
+        return client
+
+    yield connect
+    for client in clients:
+        if client.connected:
+            client.disconnect()

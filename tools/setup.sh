@@ -14,7 +14,10 @@ if [[ ! -x .venv/bin/python ]]; then
   "$python" -m venv .venv
 fi
 echo "setup: installing Python packages from $requirements"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+# (the machine's pip configuration may name local indexes that do not exist; that noise is dropped)
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements" 2>&1 \
+  | { grep -v "^WARNING: Location '" || true; }
+test "${PIPESTATUS[0]}" -eq 0
 
 echo "setup: installing browser assets from the npm registry"
 npm ci --no-audit --no-fund --loglevel=error

@@ -301,3 +301,47 @@ class TallySchema(Schema):
     first_preferences = fields.Dict()
     rounds = fields.List(fields.Dict())
     by_age_band = fields.Dict()
+
+
+class SlotInSchema(Schema):
+    proposal_id = fields.Int(required=True, strict=True)
+    seconds = fields.Int(required=True, strict=True, validate=validate.Range(min=10, max=7200))
+
+
+class CreateHearingSchema(Schema):
+    title = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    starts_at = fields.AwareDateTime(required=True)
+    place = fields.Str(load_default="", validate=validate.Length(max=200))
+    slots = fields.List(fields.Nested(SlotInSchema), load_default=list, validate=validate.Length(max=30))
+
+
+class HearingSlotSchema(Schema):
+    position = fields.Int()
+    proposal_id = fields.Int()
+    seconds = fields.Int()
+    title = fields.Function(lambda slot: slot.proposal.title)
+
+
+class HearingSchema(Schema):
+    id = fields.Int()
+    round_id = fields.Int()
+    title = fields.Str()
+    place = fields.Str()
+    starts_at = fields.DateTime()
+    join_code = fields.Str()
+    state = fields.Str()
+    slots = fields.List(fields.Nested(HearingSlotSchema))
+
+
+class HearingListSchema(Schema):
+    hearings = fields.List(fields.Nested(HearingSchema))
+
+
+class CommentsQuerySchema(Schema):
+    after_seq = fields.Int(load_default=None, validate=validate.Range(min=0))
+    before_seq = fields.Int(load_default=None, validate=validate.Range(min=1))
+
+
+class CommentsPageSchema(Schema):
+    comments = fields.List(fields.Dict())
+    has_more = fields.Bool()

@@ -2,6 +2,16 @@
 
 from deliberation.models.accounts import Community, MemberRole, Membership, User
 from deliberation.models.audit import AuditEntry
+from deliberation.models.hearings import (
+    Comment,
+    Hearing,
+    HearingSlot,
+    Poll,
+    PollVote,
+    Presence,
+    Reaction,
+    Upvote,
+)
 from deliberation.models.needs import Need, NeedSupport
 from deliberation.models.proposals import Proposal, ProposalDesigner, ProposalVersion, VersionNeed
 from deliberation.models.rounds import Ballot, PhaseChange, PhaseDeadline, Round, WhetherAnswer
@@ -10,18 +20,26 @@ from deliberation.models.sites import Site
 __all__ = [
     "AuditEntry",
     "Ballot",
+    "Comment",
     "Community",
+    "Hearing",
+    "HearingSlot",
     "MemberRole",
     "Membership",
     "Need",
     "NeedSupport",
     "PhaseChange",
     "PhaseDeadline",
+    "Poll",
+    "PollVote",
+    "Presence",
     "Proposal",
     "ProposalDesigner",
     "ProposalVersion",
+    "Reaction",
     "Round",
     "Site",
+    "Upvote",
     "User",
     "VersionNeed",
     "WhetherAnswer",

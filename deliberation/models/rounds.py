@@ -28,6 +28,8 @@ class Round(db.Model):
     brief: Mapped[str] = mapped_column(Text, default="")
     budget_cny: Mapped[int] = mapped_column(Integer, default=0)
     phase: Mapped[str] = mapped_column(String(16), default=Phase.DRAFT.value)
+    # The last comment sequence number given in this round (see hearings.next_comment_seq).
+    last_comment_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -1,0 +1,615 @@
+"""Hearings (意见听取会): pitch slots, live comments, reactions, questions, straw polls, presence.
+
+Every function takes the acting person as an argument and flushes; the transport (a
+Socket.IO event or an HTTP request) commits, and the events queued here with
+``publish_after_commit`` go out only then.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+import geo
+from deliberation.accounts import require_role
+from deliberation.audit import record
+from deliberation.enums import HearingState, Phase, PollState, ProposalStatus, ReactionKind, Role, values
+from deliberation.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from deliberation.extensions import db
+from deliberation.models import (
+    Comment,
+    Hearing,
+    HearingSlot,
+    Poll,
+    PollVote,
+    Presence,
+    Proposal,
+    Reaction,
+    Round,
+    Upvote,
+    User,
+)
+from deliberation.models.types import utcnow
+from deliberation.publish import Event, hearing_room, publish_after_commit
+from deliberation.rounds import require_member, require_phase
+from deliberation.sites import geo_site
+
+MAX_BODY = 2000
+MAX_CLIENT_ID = 64
+REPLAY_PAGE = 200
+# Per person: at most this many comments in each window (seconds).
+RATE_LIMITS = ((5, 10), (30, 60))
+JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread from a screen
+HEARING_PHASES = (Phase.PROPOSING, Phase.HEARING)
+EXTEND_DEFAULT_SECONDS = 60
+
+
+# --- hearings and their running order ------------------------------------------------------
+
+
+def _new_join_code() -> str:
+    while True:
+        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(6))
+        if db.session.scalar(select(Hearing.id).where(Hearing.join_code == code)) is None:
+            return code
+
+
+def create_hearing(
+    round_: Round,
+    title: str,
+    starts_at: datetime,
+    place: str,
+    slots: list[tuple[int, int]],
+    *,
+    by: User,
+) -> Hearing:
+    """Schedule a hearing with its pitch slots (proposal id, seconds); moderators only."""
+    require_role(by, round_.community_id, Role.MODERATOR)
+    require_phase(round_, *HEARING_PHASES)
+    active = set(
+        db.session.scalars(
+            select(Proposal.id).where(
+                Proposal.round_id == round_.id, Proposal.status == ProposalStatus.ACTIVE.value
+            )
+        )
+    )
+    for proposal_id, seconds in slots:
+        if proposal_id not in active:
+            raise InvalidInput(_("Slot for %(id)s: not an active proposal of this round.", id=proposal_id))
+        if not 10 <= seconds <= 7200:
+            raise InvalidInput(_("A slot lasts 10 seconds to 2 hours."))
+    hearing = Hearing(
+        round_id=round_.id,
+        title=title.strip(),
+        starts_at=starts_at,
+        place=place.strip(),
+        join_code=_new_join_code(),
+        created_by_id=by.id,
+        slots=[
+            HearingSlot(position=index, proposal_id=proposal_id, seconds=seconds)
+            for index, (proposal_id, seconds) in enumerate(slots)
+        ],
+    )
+    db.session.add(hearing)
+    record("hearing.created", hearing, actor=by, community_id=round_.community_id, round_id=round_.id)
+    return hearing
+
+
+def find_by_join_code(code: str) -> Hearing:
+    hearing = db.session.scalar(select(Hearing).where(Hearing.join_code == code.strip().upper()))
+    if hearing is None:
+        raise NotFound(_("No hearing has this code."))
+    return hearing
+
+
+def is_moderator(user: User, hearing: Hearing) -> bool:
+    return user.has_role(hearing.round.community_id, Role.MODERATOR)
+
+
+def require_moderator(user: User, hearing: Hearing) -> None:
+    require_role(user, hearing.round.community_id, Role.MODERATOR)
+
+
+def slot_state(hearing: Hearing) -> dict[str, Any]:
+    """The running slot as clients see it: whose pitch and the server's deadline."""
+    slot = hearing.running_slot
+    return {
+        "hearing_id": hearing.id,
+        "position": slot.position if slot else None,
+        "proposal_id": slot.proposal_id if slot else None,
+        "seconds": slot.seconds if slot else None,
+        "ends_at": hearing.slot_ends_at.isoformat() if hearing.slot_ends_at else None,
+        "server_now": utcnow().isoformat(),
+        "state": hearing.state,
+    }
+
+
+def _run_slot(hearing: Hearing, position: int | None, seconds: int | None = None) -> None:
+    if position is None:
+        hearing.current_slot = None
+        hearing.slot_ends_at = None
+        return
+    slot = next(s for s in hearing.slots if s.position == position)
+    hearing.current_slot = position
+    hearing.slot_ends_at = utcnow() + timedelta(seconds=seconds or slot.seconds)
+    hearing.state = HearingState.LIVE.value
+
+
+def move_slot(hearing: Hearing, action: str, *, by: User, seconds: int | None = None) -> dict[str, Any]:
+    """The moderator starts, advances, extends or stops the pitch slots; returns the slot state."""
+    require_moderator(by, hearing)
+    require_phase(hearing.round, Phase.HEARING)
+    if hearing.state == HearingState.ENDED:
+        raise Conflict(_("This hearing has ended."))
+    positions = [s.position for s in hearing.slots]
+    if not positions:
+        raise Conflict(_("This hearing has no pitch slots."))
+    current = hearing.current_slot
+    if action == "start":
+        if current is not None:
+            raise Conflict(_("A slot is running already: use next, extend or stop."))
+        _run_slot(hearing, positions[0])
+    elif action == "next":
+        following = [p for p in positions if current is None or p > current]
+        if not following:
+            raise Conflict(_("There is no next slot."))
+        _run_slot(hearing, following[0])
+    elif action == "extend":
+        if current is None or hearing.slot_ends_at is None:
+            raise Conflict(_("No slot is running."))
+        base = max(hearing.slot_ends_at, utcnow())
+        hearing.slot_ends_at = base + timedelta(seconds=seconds or EXTEND_DEFAULT_SECONDS)
+    elif action == "stop":
+        if current is None:
+            raise Conflict(_("No slot is running."))
+        _run_slot(hearing, None)
+    else:
+        raise InvalidInput(_("Unknown slot action."))
+    state = slot_state(hearing)
+    publish_after_commit(db.session, Event.SLOT, state, room=hearing_room(hearing.id))
+    return state
+
+
+def end_hearing(hearing: Hearing, *, by: User) -> Hearing:
+    """The moderator ends the hearing: no more comments, slots or polls in it."""
+    require_moderator(by, hearing)
+    if hearing.state == HearingState.ENDED:
+        raise Conflict(_("This hearing has ended."))
+    _run_slot(hearing, None)
+    hearing.state = HearingState.ENDED.value
+    for poll in db.session.scalars(select(Poll).where(Poll.hearing_id == hearing.id, Poll.state == "open")):
+        poll.state, poll.closed_at = PollState.CLOSED.value, utcnow()
+    publish_after_commit(db.session, Event.SLOT, slot_state(hearing), room=hearing_room(hearing.id))
+    record(
+        "hearing.ended", hearing, actor=by, community_id=hearing.round.community_id, round_id=hearing.round_id
+    )
+    return hearing
+
+
+# --- comments ----------------------------------------------------------------------------
+
+
+def comment_dict(comment: Comment, *, for_moderator: bool = False) -> dict[str, Any]:
+    """A comment as clients receive it; a hidden one keeps its place (seq) but not its text."""
+    hidden = comment.hidden_at is not None
+    counts: dict[str, int] = {}
+    for reaction in comment.reactions:
+        counts[reaction.kind] = counts.get(reaction.kind, 0) + 1
+    data = {
+        "id": comment.id,
+        "seq": comment.seq,
+        "hearing_id": comment.hearing_id,
+        "client_id": comment.client_id,
+        "body": None if hidden and not for_moderator else comment.body,
+        "author": {
+            "id": comment.author_id,
+            "name": comment.author.name,
+            "stakeholder": _stakeholder_of(comment),
+        },
+        "parent_id": comment.parent_id,
+        "proposal_id": comment.proposal_id,
+        "anchor": comment.anchor,
+        "is_question": comment.is_question,
+        "on_behalf_of": comment.on_behalf_of,
+        "hidden": hidden,
+        "hidden_reason": comment.hidden_reason,
+        "reactions": counts,
+        "upvotes": len(comment.upvotes),
+        "created_at": comment.created_at.isoformat(),
+    }
+    return data
+
+
+def _stakeholder_of(comment: Comment) -> str | None:
+    """The author's stakeholder tag in the round's community, shown beside the comment."""
+    community_id = db.session.get(Round, comment.round_id).community_id
+    membership = comment.author.membership_in(community_id)
+    return membership.stakeholder if membership else None
+
+
+def next_comment_seq(round_id: int) -> int:
+    """The round's next comment number, taken atomically (a row lock on the round)."""
+    return db.session.execute(
+        update(Round)
+        .where(Round.id == round_id)
+        .values(last_comment_seq=Round.last_comment_seq + 1)
+        .returning(Round.last_comment_seq)
+    ).scalar_one()
+
+
+def _check_rate(author: User) -> None:
+    now = utcnow()
+    for limit, window in RATE_LIMITS:
+        recent = db.session.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .where(Comment.author_id == author.id, Comment.created_at > now - timedelta(seconds=window))
+        )
+        if recent >= limit:
+            raise TooManyRequests(
+                _("You are commenting very fast: at most %(n)d comments in %(s)d seconds.", n=limit, s=window)
+            )
+
+
+def _check_anchor(hearing: Hearing, proposal: Proposal | None, anchor: Any) -> dict[str, Any] | None:
+    if anchor is None:
+        return None
+    if not isinstance(anchor, dict) or len(anchor) != 1:
+        raise InvalidInput(_("An anchor is a feature id or a point on the map."))
+    if "feature_id" in anchor:
+        feature_id = anchor["feature_id"]
+        if proposal is None or not isinstance(feature_id, str):
+            raise InvalidInput(_("Anchoring to a feature needs the proposal it belongs to."))
+        layout = proposal.latest_version.layout if proposal.latest_version else {}
+        ids = {str(f.get("id") or (f.get("properties") or {}).get("id")) for f in layout.get("features", [])}
+        if feature_id not in ids:
+            raise InvalidInput(_("That feature is not in the proposal."))
+        return {"feature_id": feature_id}
+    if "point" in anchor:
+        point = {"type": "Point", "coordinates": anchor["point"]}
+        if not geo.validate_pin(point, geo_site(hearing.round.site)).valid:
+            raise InvalidInput(_("The point is not on the site."))
+        return {"point": anchor["point"]}
+    raise InvalidInput(_("An anchor is a feature id or a point on the map."))
+
+
+def find_comment_by_client_id(author: User, client_id: str) -> Comment | None:
+    return db.session.scalar(
+        select(Comment).where(Comment.author_id == author.id, Comment.client_id == client_id)
+    )
+
+
+def add_comment(
+    hearing: Hearing,
+    body: str,
+    *,
+    author: User,
+    client_id: str,
+    parent_id: int | None = None,
+    proposal_id: int | None = None,
+    anchor: Any = None,
+    is_question: bool = False,
+    on_behalf_of: str | None = None,
+) -> tuple[Comment, bool]:
+    """Store a comment and queue its broadcast; a client id sent again returns the first comment.
+
+    Returns the comment and whether it is new.
+    """
+    if not isinstance(client_id, str) or not 1 <= len(client_id) <= MAX_CLIENT_ID:
+        raise InvalidInput(_("Each comment needs the client's own id (1 to 64 characters)."))
+    existing = find_comment_by_client_id(author, client_id)
+    if existing is not None:
+        return existing, False
+    round_ = hearing.round
+    require_member(author, round_)
+    require_phase(round_, Phase.HEARING)
+    if hearing.state == HearingState.ENDED:
+        raise Conflict(_("This hearing has ended."))
+    body = body.strip() if isinstance(body, str) else ""
+    if not 1 <= len(body) <= MAX_BODY:
+        raise InvalidInput(_("A comment has 1 to %(n)d characters.", n=MAX_BODY))
+    if on_behalf_of is not None:
+        require_moderator(author, hearing)
+        on_behalf_of = on_behalf_of.strip()[:80] or None
+    proposal = None
+    if proposal_id is not None:
+        proposal = db.session.get(Proposal, proposal_id)
+        if proposal is None or proposal.round_id != round_.id:
+            raise InvalidInput(_("That proposal is not in this round."))
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or parent.hearing_id != hearing.id:
+            raise InvalidInput(_("A reply must answer a comment of the same hearing."))
+    checked_anchor = _check_anchor(hearing, proposal, anchor)
+    _check_rate(author)
+    comment = Comment(
+        round_id=round_.id,
+        hearing_id=hearing.id,
+        seq=next_comment_seq(round_.id),
+        client_id=client_id,
+        author_id=author.id,
+        body=body,
+        parent_id=parent_id,
+        proposal_id=proposal_id,
+        anchor=checked_anchor,
+        is_question=bool(is_question),
+        on_behalf_of=on_behalf_of,
+        created_at=utcnow(),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    publish_after_commit(db.session, Event.COMMENT, comment_dict(comment), room=hearing_room(hearing.id))
+    return comment, True
+
+
+def comments_after(
+    hearing: Hearing, after_seq: int | None, *, for_moderator: bool = False
+) -> tuple[list[dict], bool]:
+    """The comments after a sequence number (or the latest ones), in order; and whether there are more."""
+    query = select(Comment).where(Comment.hearing_id == hearing.id)
+    if after_seq is None:
+        latest = db.session.scalars(query.order_by(Comment.seq.desc()).limit(REPLAY_PAGE + 1)).all()
+        has_more = len(latest) > REPLAY_PAGE
+        page = list(reversed(latest[:REPLAY_PAGE]))
+    else:
+        found = db.session.scalars(
+            query.where(Comment.seq > after_seq).order_by(Comment.seq).limit(REPLAY_PAGE + 1)
+        ).all()
+        has_more = len(found) > REPLAY_PAGE
+        page = list(found[:REPLAY_PAGE])
+    return [comment_dict(c, for_moderator=for_moderator) for c in page], has_more
+
+
+def comments_before(
+    hearing: Hearing, before_seq: int, *, for_moderator: bool = False
+) -> tuple[list[dict], bool]:
+    """Older comments, for paging back through a long hearing."""
+    found = db.session.scalars(
+        select(Comment)
+        .where(Comment.hearing_id == hearing.id, Comment.seq < before_seq)
+        .order_by(Comment.seq.desc())
+        .limit(REPLAY_PAGE + 1)
+    ).all()
+    return [comment_dict(c, for_moderator=for_moderator) for c in reversed(found[:REPLAY_PAGE])], len(
+        found
+    ) > REPLAY_PAGE
+
+
+def get_comment(comment_id: Any) -> Comment:
+    comment = db.session.get(Comment, comment_id) if isinstance(comment_id, int) else None
+    if comment is None:
+        raise NotFound(_("No such comment."))
+    return comment
+
+
+def hide_comment(comment: Comment, reason: str, *, by: User) -> Comment:
+    """The moderator hides an abusive comment, with a reason kept in the record."""
+    hearing = db.session.get(Hearing, comment.hearing_id)
+    require_moderator(by, hearing)
+    reason = (reason or "").strip()
+    if not 1 <= len(reason) <= 500:
+        raise InvalidInput(_("Say why the comment is hidden (1 to 500 characters)."))
+    if comment.hidden_at is not None:
+        raise Conflict(_("This comment is hidden already."))
+    comment.hidden_at = utcnow()
+    comment.hidden_reason = reason
+    comment.hidden_by_id = by.id
+    publish_after_commit(
+        db.session,
+        Event.COMMENT_HIDDEN,
+        {"id": comment.id, "seq": comment.seq, "hearing_id": hearing.id, "reason": reason},
+        room=hearing_room(hearing.id),
+    )
+    record(
+        "comment.hidden",
+        comment,
+        actor=by,
+        community_id=hearing.round.community_id,
+        round_id=hearing.round_id,
+        reason=reason,
+        author_id=comment.author_id,
+    )
+    return comment
+
+
+def _require_taking_part(user: User, comment: Comment) -> Hearing:
+    hearing = db.session.get(Hearing, comment.hearing_id)
+    require_member(user, hearing.round)
+    if comment.hidden_at is not None:
+        raise Conflict(_("This comment is hidden."))
+    return hearing
+
+
+def _counts(comment: Comment) -> dict[str, Any]:
+    db.session.flush()
+    db.session.refresh(comment)
+    data = comment_dict(comment)
+    return {"id": comment.id, "seq": comment.seq, "reactions": data["reactions"], "upvotes": data["upvotes"]}
+
+
+def react(comment: Comment, kind: str, *, by: User, remove: bool = False) -> dict[str, Any]:
+    """Add (or remove) a reaction; the same reaction twice counts once."""
+    hearing = _require_taking_part(by, comment)
+    if kind not in values(ReactionKind):
+        raise InvalidInput(_("Unknown reaction."))
+    existing = db.session.get(Reaction, (comment.id, by.id, kind))
+    if existing is None and not remove:
+        db.session.add(Reaction(comment_id=comment.id, user_id=by.id, kind=kind))
+    elif existing is not None and remove:
+        db.session.delete(existing)
+    counts = _counts(comment)
+    publish_after_commit(db.session, Event.REACTIONS, counts, room=hearing_room(hearing.id))
+    return counts
+
+
+def upvote(comment: Comment, *, by: User) -> dict[str, Any]:
+    """Upvote a question; once per person."""
+    hearing = _require_taking_part(by, comment)
+    if not comment.is_question:
+        raise InvalidInput(_("Only questions can be upvoted."))
+    if db.session.get(Upvote, (comment.id, by.id)) is None:
+        db.session.add(Upvote(comment_id=comment.id, user_id=by.id))
+    counts = _counts(comment)
+    publish_after_commit(db.session, Event.REACTIONS, counts, room=hearing_room(hearing.id))
+    return counts
+
+
+# --- straw polls -------------------------------------------------------------------------
+
+
+def poll_dict(poll: Poll) -> dict[str, Any]:
+    votes = [0] * len(poll.options)
+    for vote in poll.votes:
+        votes[vote.option] += 1
+    hands = [int(poll.hands.get(str(i), 0)) for i in range(len(poll.options))]
+    return {
+        "id": poll.id,
+        "hearing_id": poll.hearing_id,
+        "question": poll.question,
+        "options": poll.options,
+        "votes": votes,
+        "hands": hands,
+        "total": sum(votes) + sum(hands),
+        "state": poll.state,
+    }
+
+
+def open_poll(hearing: Hearing, question: str, options: list[str], *, by: User) -> Poll:
+    """The moderator opens a straw poll (one open at a time)."""
+    require_moderator(by, hearing)
+    if hearing.state == HearingState.ENDED:
+        raise Conflict(_("This hearing has ended."))
+    question = (question or "").strip()
+    cleaned = [o.strip() for o in options if isinstance(o, str) and o.strip()]
+    if not 1 <= len(question) <= 300 or not 2 <= len(cleaned) <= 8 or any(len(o) > 100 for o in cleaned):
+        raise InvalidInput(_("A poll has a question and 2 to 8 options."))
+    if current_poll(hearing) is not None:
+        raise Conflict(_("Close the open poll first."))
+    poll = Poll(hearing_id=hearing.id, question=question, options=cleaned, hands={})
+    db.session.add(poll)
+    db.session.flush()
+    publish_after_commit(db.session, Event.POLL, poll_dict(poll), room=hearing_room(hearing.id))
+    return poll
+
+
+def current_poll(hearing: Hearing) -> Poll | None:
+    return db.session.scalar(
+        select(Poll).where(Poll.hearing_id == hearing.id, Poll.state == PollState.OPEN.value)
+    )
+
+
+def close_poll(hearing: Hearing, *, by: User) -> Poll:
+    require_moderator(by, hearing)
+    poll = current_poll(hearing)
+    if poll is None:
+        raise Conflict(_("No poll is open."))
+    poll.state, poll.closed_at = PollState.CLOSED.value, utcnow()
+    publish_after_commit(db.session, Event.POLL, poll_dict(poll), room=hearing_room(hearing.id))
+    return poll
+
+
+def record_hands(hearing: Hearing, counts: dict[str, Any], *, by: User) -> Poll:
+    """The moderator records a show of hands in the room for the open poll."""
+    require_moderator(by, hearing)
+    poll = current_poll(hearing)
+    if poll is None:
+        raise Conflict(_("No poll is open."))
+    hands: dict[str, int] = {}
+    for key, value in counts.items():
+        if (
+            not (str(key).isdigit() and int(key) < len(poll.options))
+            or not isinstance(value, int)
+            or value < 0
+        ):
+            raise InvalidInput(_("Hands are counted per option, as whole numbers."))
+        hands[str(int(key))] = value
+    poll.hands = hands
+    publish_after_commit(db.session, Event.POLL, poll_dict(poll), room=hearing_room(hearing.id))
+    return poll
+
+
+def get_poll(poll_id: Any) -> Poll:
+    poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) else None
+    if poll is None:
+        raise NotFound(_("No such poll."))
+    return poll
+
+
+def vote(poll: Poll, option: Any, *, by: User) -> Poll:
+    """One vote per person per poll; voting again while it is open changes the vote."""
+    hearing = db.session.get(Hearing, poll.hearing_id)
+    require_member(by, hearing.round)
+    if poll.state != PollState.OPEN:
+        raise Conflict(_("This poll is closed."))
+    if not isinstance(option, int) or isinstance(option, bool) or not 0 <= option < len(poll.options):
+        raise InvalidInput(_("Unknown option."))
+    existing = db.session.get(PollVote, (poll.id, by.id))
+    if existing is None:
+        db.session.add(PollVote(poll_id=poll.id, user_id=by.id, option=option))
+    else:
+        existing.option = option
+    db.session.flush()
+    db.session.refresh(poll)
+    publish_after_commit(db.session, Event.POLL, poll_dict(poll), room=hearing_room(hearing.id))
+    return poll
+
+
+# --- presence ------------------------------------------------------------------------------
+
+
+def presence_count(hearing_id: int) -> int:
+    """How many different people are watching a hearing, over every worker process."""
+    return db.session.scalar(
+        select(func.count(func.distinct(Presence.user_id))).where(Presence.hearing_id == hearing_id)
+    )
+
+
+def arrive(hearing: Hearing, sid: str, user: User) -> None:
+    if db.session.get(Presence, sid) is None:
+        db.session.add(Presence(sid=sid, hearing_id=hearing.id, user_id=user.id))
+        db.session.flush()
+    publish_after_commit(
+        db.session,
+        Event.PRESENCE,
+        {"hearing_id": hearing.id, "count": presence_count(hearing.id)},
+        room=hearing_room(hearing.id),
+    )
+
+
+def leave(sid: str) -> None:
+    """A connection went away: it no longer counts in any hearing."""
+    rows = db.session.scalars(select(Presence).where(Presence.sid == sid)).all()
+    for row in rows:
+        hearing_id = row.hearing_id
+        db.session.delete(row)
+        db.session.flush()
+        publish_after_commit(
+            db.session,
+            Event.PRESENCE,
+            {"hearing_id": hearing_id, "count": presence_count(hearing_id)},
+            room=hearing_room(hearing_id),
+        )
+
+
+def hearing_state(hearing: Hearing) -> dict[str, Any]:
+    """What a client needs on joining: the round's phase, the slot, the open poll, presence."""
+    poll = current_poll(hearing)
+    return {
+        "hearing_id": hearing.id,
+        "round_id": hearing.round_id,
+        "phase": hearing.round.phase,
+        "slot": slot_state(hearing),
+        "poll": poll_dict(poll) if poll else None,
+        "presence": presence_count(hearing.id),
+    }
+
+
+def get_hearing(hearing_id: Any) -> Hearing:
+    hearing = db.session.get(Hearing, hearing_id) if isinstance(hearing_id, int) else None
+    if hearing is None:
+        raise NotFound(_("No such hearing."))
+    return hearing

@@ -1,0 +1,202 @@
+"""The /hearing Socket.IO namespace: who is connected, and the events of a live hearing.
+
+Each handler is short: check the payload, call an operation in deliberation/hearings.py,
+answer the acknowledgement. The ``live_event`` wrapper authorises the connection,
+commits the event's transaction (after which queued broadcasts go out) and turns
+domain errors into ``{ok: false, error: {code, message}}``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import request, session
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import Namespace, join_room
+from marshmallow import Schema, ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from deliberation import accounts, hearings
+from deliberation.errors import DomainError, ErrorCode, error_body
+from deliberation.extensions import db
+from deliberation.live_schemas import (
+    CommentSchema,
+    HideSchema,
+    JoinSchema,
+    PollSchema,
+    ReactSchema,
+    SlotSchema,
+    UpvoteSchema,
+    VoteSchema,
+)
+from deliberation.models import User
+from deliberation.publish import NAMESPACE, hearing_room, round_room
+
+log = logging.getLogger(__name__)
+USER_KEY = "live_user_id"
+JOINED_KEY = "live_hearings"
+
+
+def failure(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"ok": False, **error_body(code, message, details)}
+
+
+def live_user() -> User | None:
+    """The person this connection authenticated as (kept in its Socket.IO session)."""
+    user_id = session.get(USER_KEY)
+    return db.session.get(User, user_id) if user_id else None
+
+
+def require_joined(hearing_id: int) -> None:
+    if hearing_id not in session.get(JOINED_KEY, []):
+        raise DomainError(_("Join the hearing first."), code=ErrorCode.CONFLICT)
+
+
+def live_event(schema: type[Schema] | None = None) -> Callable:
+    """Wrap a handler: parse the payload, run it in one transaction, answer an ack."""
+
+    def decorate(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        @functools.wraps(handler)
+        def run(self, data: Any = None) -> dict[str, Any]:
+            user = live_user()
+            if user is None:
+                return failure(str(ErrorCode.UNAUTHORIZED), _("Please log in first."))
+            try:
+                payload = schema().load(data if data is not None else {}) if schema else data
+                result = handler(self, user, payload)
+                db.session.commit()
+                return {"ok": True, **result}
+            except ValidationError as error:
+                db.session.rollback()
+                return failure(str(ErrorCode.INVALID_INPUT), _("The request is not valid."), error.messages)
+            except DomainError as error:
+                db.session.rollback()
+                return {"ok": False, **error.to_dict()}
+            except IntegrityError:
+                db.session.rollback()
+                return failure(str(ErrorCode.CONFLICT), _("This conflicts with the current state."))
+            except Exception:
+                db.session.rollback()
+                log.exception("live event %s failed", handler.__name__)
+                return failure(str(ErrorCode.INTERNAL), _("Something went wrong on our side."))
+
+        return run
+
+    return decorate
+
+
+class HearingNamespace(Namespace):
+    """Live hearings: comments, reactions, questions, slots, polls, presence."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        """Anyone with an identity connects: the session cookie, or ``auth: {token}``."""
+        user = current_user if current_user.is_authenticated else None
+        if user is None and isinstance(auth, dict) and isinstance(auth.get("token"), str):
+            user = accounts.user_from_token(auth["token"])
+        if user is None:
+            raise ConnectionRefusedError("unauthorized")
+        session[USER_KEY] = user.id
+        session[JOINED_KEY] = []
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        """A connection went away: it stops counting as present."""
+        try:
+            hearings.leave(request.sid)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("presence cleanup failed")
+
+    @live_event(JoinSchema)
+    def on_join(self, user: User, data: dict) -> dict:
+        """Anyone logged in joins a hearing; gets its state and the comments they missed."""
+        hearing = hearings.get_hearing(data["hearing_id"])
+        join_room(hearing_room(hearing.id))
+        join_room(round_room(hearing.round_id))
+        joined = session.get(JOINED_KEY, [])
+        if hearing.id not in joined:
+            session[JOINED_KEY] = [*joined, hearing.id]
+        hearings.arrive(hearing, request.sid, user)
+        comments, has_more = hearings.comments_after(
+            hearing, data["after_seq"], for_moderator=hearings.is_moderator(user, hearing)
+        )
+        return {"state": hearings.hearing_state(hearing), "comments": comments, "has_more": has_more}
+
+    @live_event(CommentSchema)
+    def on_comment(self, user: User, data: dict) -> dict:
+        """A member comments (or asks); the moderator may enter one on behalf of someone in the room."""
+        require_joined(data["hearing_id"])
+        hearing = hearings.get_hearing(data["hearing_id"])
+        try:
+            comment, _created = hearings.add_comment(
+                hearing,
+                data["body"],
+                author=user,
+                client_id=data["client_id"],
+                parent_id=data["parent_id"],
+                proposal_id=data["proposal_id"],
+                anchor=data["anchor"],
+                is_question=data["is_question"],
+                on_behalf_of=data["on_behalf_of"],
+            )
+            db.session.flush()
+        except IntegrityError:
+            # The same client id raced in on another connection: answer with the stored one.
+            db.session.rollback()
+            comment = hearings.find_comment_by_client_id(user, data["client_id"])
+            if comment is None:
+                raise
+        return {"comment": hearings.comment_dict(comment)}
+
+    @live_event(ReactSchema)
+    def on_react(self, user: User, data: dict) -> dict:
+        """A member reacts to a comment."""
+        comment = hearings.get_comment(data["comment_id"])
+        require_joined(comment.hearing_id)
+        return hearings.react(comment, data["kind"], by=user, remove=data["remove"])
+
+    @live_event(UpvoteSchema)
+    def on_upvote(self, user: User, data: dict) -> dict:
+        """A member upvotes a question."""
+        comment = hearings.get_comment(data["comment_id"])
+        require_joined(comment.hearing_id)
+        return hearings.upvote(comment, by=user)
+
+    @live_event(SlotSchema)
+    def on_slot(self, user: User, data: dict) -> dict:
+        """The moderator starts, advances, extends or stops the pitch slots."""
+        hearing = hearings.get_hearing(data["hearing_id"])
+        return {"slot": hearings.move_slot(hearing, data["action"], by=user, seconds=data["seconds"])}
+
+    @live_event(PollSchema)
+    def on_poll(self, user: User, data: dict) -> dict:
+        """The moderator opens or closes a straw poll, or records a show of hands."""
+        hearing = hearings.get_hearing(data["hearing_id"])
+        if data["action"] == "open":
+            poll = hearings.open_poll(hearing, data["question"], data["options"], by=user)
+        elif data["action"] == "close":
+            poll = hearings.close_poll(hearing, by=user)
+        else:
+            poll = hearings.record_hands(hearing, data["counts"], by=user)
+        return {"poll": hearings.poll_dict(poll)}
+
+    @live_event(VoteSchema)
+    def on_vote(self, user: User, data: dict) -> dict:
+        """Anyone joined votes in the open poll (once; again changes the vote)."""
+        poll = hearings.get_poll(data["poll_id"])
+        require_joined(poll.hearing_id)
+        return {"poll": hearings.poll_dict(hearings.vote(poll, data["option"], by=user))}
+
+    @live_event(HideSchema)
+    def on_hide(self, user: User, data: dict) -> dict:
+        """The moderator hides a comment, with a reason."""
+        comment = hearings.hide_comment(hearings.get_comment(data["comment_id"]), data["reason"], by=user)
+        return {"comment": hearings.comment_dict(comment, for_moderator=True)}
+
+
+def register(socketio) -> None:
+    socketio.on_namespace(HearingNamespace(NAMESPACE))

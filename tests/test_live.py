@@ -1,0 +1,489 @@
+"""The /hearing Socket.IO namespace: every client event tested for success, for the roles
+that must be refused, and for malformed payloads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from deliberation import hearings, proposals
+from deliberation.enums import Phase, Role
+from deliberation.extensions import db
+from deliberation.models import Comment, Hearing, Poll, Reaction
+from tests import geo_layouts as g
+
+
+@pytest.fixture
+def people(community, make_user):
+    return {
+        "moderator": make_user(Role.MODERATOR, Role.RESIDENT, community=community, name="Mod"),
+        "resident": make_user(Role.RESIDENT, community=community, name="Res", age_band="80_plus"),
+        "neighbour": make_user(Role.RESIDENT, community=community, name="Nei"),
+        "designer": make_user(Role.DESIGNER, community=community, name="Des"),
+        "secretary": make_user(Role.SECRETARY, community=community, name="Sec"),
+        "outsider": make_user(name="Out"),
+    }
+
+
+@pytest.fixture
+def hearing(make_round, people):
+    round_ = make_round(Phase.PROPOSING)
+    first, _ = proposals.submit_proposal(
+        round_, "Plan A", "", g.GOOD_LAYOUT, by=people["designer"], language="en"
+    )
+    second, _ = proposals.submit_proposal(
+        round_, "Plan B", "", g.GOOD_LAYOUT, by=people["designer"], language="en"
+    )
+    round_.phase = Phase.HEARING.value
+    hearing = hearings.create_hearing(
+        round_,
+        "Evening talk",
+        datetime.now(UTC),
+        "Room 1",
+        [(first.id, 300), (second.id, 120)],
+        by=people["moderator"],
+    )
+    db.session.commit()
+    return hearing
+
+
+def joined(live_client, user, hearing, after_seq=None):
+    client = live_client(user)
+    ack = client.emit(
+        "join", {"hearing_id": hearing.id, **({"after_seq": after_seq} if after_seq is not None else {})}
+    )
+    assert ack["ok"], ack
+    return client
+
+
+def comment_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Comment))
+
+
+def send(client, hearing, body="A comment", client_id="c-1", **extra):
+    return client.emit("comment", {"hearing_id": hearing.id, "client_id": client_id, "body": body, **extra})
+
+
+# --- connecting and joining ---------------------------------------------
+
+
+def test_no_identity_no_connection(live_client):
+    assert not live_client(auth={"token": "forged"}).connected
+    assert not live_client().connected
+
+
+def test_a_session_cookie_connects(app, client, people, login):
+    from tests.conftest import LiveClient
+
+    login(people["resident"])
+    assert LiveClient(app, flask_test_client=client).connected
+
+
+def test_joining_gives_the_state_and_the_latest_comments(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    send(resident, hearing, "first")
+    watcher = live_client(people["outsider"])  # watching needs only a login
+    ack = watcher.emit("join", {"hearing_id": hearing.id})
+    assert ack["ok"]
+    assert ack["state"]["phase"] == "hearing"
+    assert ack["state"]["presence"] == 2
+    assert ack["state"]["slot"]["proposal_id"] is None
+    assert [c["body"] for c in ack["comments"]] == ["first"]
+    assert ack["has_more"] is False
+
+
+@pytest.mark.parametrize("payload", [None, {}, {"hearing_id": "1"}, {"hearing_id": 1, "after_seq": -1}, [1]])
+def test_malformed_joins(live_client, people, hearing, payload):
+    ack = live_client(people["resident"]).emit("join", payload)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "invalid_input"
+
+
+def test_joining_an_unknown_hearing(live_client, people):
+    ack = live_client(people["resident"]).emit("join", {"hearing_id": 999})
+    assert (ack["ok"], ack["error"]["code"]) == (False, "not_found")
+
+
+def test_presence_counts_people_and_drops_on_disconnect(live_client, people, hearing):
+    first = joined(live_client, people["resident"], hearing)
+    second = joined(live_client, people["neighbour"], hearing)
+    joined(live_client, people["neighbour"], hearing)  # a second tab is the same person
+    assert first.received("presence")[-1]["count"] == 2
+    second.disconnect()
+    assert first.received("presence")[-1]["count"] == 2  # the other tab is still there
+
+
+# --- comments ---------------------------------------------
+
+
+def test_a_comment_is_stored_numbered_and_broadcast(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    neighbour = joined(live_client, people["neighbour"], hearing)
+    ack = send(resident, hearing, "Keep the camphor tree <script>", is_question=True)
+    assert ack["ok"]
+    comment = ack["comment"]
+    assert (comment["seq"], comment["body"], comment["is_question"]) == (
+        1,
+        "Keep the camphor tree <script>",
+        True,
+    )
+    assert comment["author"]["name"] == "Res"
+    assert neighbour.received("comment") == [comment]
+    assert send(resident, hearing, "second", client_id="c-2")["comment"]["seq"] == 2
+    assert comment_count() == 2
+
+
+def test_a_repeated_client_id_returns_the_first_comment_and_stores_nothing(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    first = send(resident, hearing, "once")
+    again = send(resident, hearing, "once, retried after a dropped connection")
+    assert again == first
+    assert comment_count() == 1
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"body": ""},
+        {"body": "   "},
+        {"body": "x" * 2001},
+        {"client_id": ""},
+        {"client_id": "x" * 65},
+        {"parent_id": 999},
+        {"proposal_id": 999},
+        {"anchor": {"feature_id": "court"}},  # a feature needs its proposal
+        {"anchor": {"point": [0, 0]}},  # not on the site
+        {"anchor": "here"},
+        {"hearing_id": "1"},
+        {"body": 5},
+    ],
+)
+def test_malformed_comments_are_refused_and_store_nothing(live_client, people, hearing, extra):
+    resident = joined(live_client, people["resident"], hearing)
+    ack = resident.emit("comment", {"hearing_id": hearing.id, "client_id": "c-1", "body": "ok", **extra})
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "invalid_input", ack
+    assert comment_count() == 0
+
+
+def test_comments_anchor_to_a_feature_or_a_point(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    proposal_id = hearing.slots[0].proposal_id
+    on_feature = send(
+        resident, hearing, "this bench", proposal_id=proposal_id, anchor={"feature_id": "bench-1"}
+    )
+    assert on_feature["comment"]["anchor"] == {"feature_id": "bench-1"}
+    point = g.lonlat(1, 1)
+    on_point = send(resident, hearing, "here", client_id="c-2", anchor={"point": point})
+    assert on_point["comment"]["anchor"] == {"point": point}
+    missing = send(
+        resident, hearing, "?", client_id="c-3", proposal_id=proposal_id, anchor={"feature_id": "nope"}
+    )
+    assert missing["ok"] is False
+
+
+def test_replies_stay_in_their_hearing(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    parent = send(resident, hearing, "question")["comment"]
+    reply = send(resident, hearing, "answer", client_id="c-2", parent_id=parent["id"])
+    assert reply["comment"]["parent_id"] == parent["id"]
+
+
+def test_comments_need_a_member_who_joined(live_client, people, hearing):
+    outsider = joined(live_client, people["outsider"], hearing)
+    refused = send(outsider, hearing)
+    assert (refused["ok"], refused["error"]["code"]) == (False, "forbidden")
+    not_joined = live_client(people["resident"])
+    assert send(not_joined, hearing)["error"]["code"] == "conflict"
+    assert comment_count() == 0
+
+
+def test_comments_only_while_the_round_is_in_its_hearings(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    hearing.round.phase = Phase.DECIDING.value
+    db.session.commit()
+    ack = send(resident, hearing)
+    assert (ack["ok"], ack["error"]["code"]) == (False, "wrong_phase")
+
+
+def test_a_person_commenting_too_fast_is_told_to_slow_down(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    limit = hearings.RATE_LIMITS[0][0]
+    for n in range(limit):
+        assert send(resident, hearing, f"n{n}", client_id=f"c-{n}")["ok"]
+    ack = send(resident, hearing, "one more", client_id="c-last")
+    assert (ack["ok"], ack["error"]["code"]) == (False, "too_many_requests")
+    assert comment_count() == limit
+
+
+def test_only_the_moderator_enters_comments_on_behalf_of_someone(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    assert send(resident, hearing, on_behalf_of="Grandma Sun")["error"]["code"] == "forbidden"
+    moderator = joined(live_client, people["moderator"], hearing)
+    ack = send(moderator, hearing, "She wants a bench in the shade", on_behalf_of="Grandma Sun")
+    assert ack["comment"]["on_behalf_of"] == "Grandma Sun"
+
+
+# --- reconnecting ---------------------------------------------
+
+
+def test_a_client_rejoining_with_its_last_seq_gets_exactly_what_it_missed(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    send(resident, hearing, "one", client_id="1")
+    seen = send(resident, hearing, "two", client_id="2")["comment"]["seq"]
+    resident.disconnect()
+    neighbour = joined(live_client, people["neighbour"], hearing)
+    for n in range(3):
+        send(neighbour, hearing, f"missed {n}", client_id=f"m{n}")
+    back = joined(live_client, people["resident"], hearing, after_seq=seen)
+    ack_comments = back.emit("join", {"hearing_id": hearing.id, "after_seq": seen})["comments"]
+    assert [c["body"] for c in ack_comments] == ["missed 0", "missed 1", "missed 2"]
+    assert [c["seq"] for c in ack_comments] == [3, 4, 5]
+
+
+def test_the_comments_endpoint_pages_by_sequence(client, people, hearing, live_client, token_for):
+    resident = joined(live_client, people["resident"], hearing)
+    for n in range(4):
+        send(resident, hearing, f"c{n}", client_id=f"{n}")
+    url = f"/api/v1/hearings/{hearing.id}/comments"
+    after = client.get(url + "?after_seq=2", headers=token_for(people["outsider"])).get_json()
+    assert [c["seq"] for c in after["comments"]] == [3, 4]
+    before = client.get(url + "?before_seq=3", headers=token_for(people["outsider"])).get_json()
+    assert [c["seq"] for c in before["comments"]] == [1, 2]
+    assert client.get(url + "?after_seq=x", headers=token_for(people["outsider"])).status_code == 422
+    assert client.get(url).status_code == 401
+
+
+# --- reactions and questions ---------------------------------------------
+
+
+def test_reactions_count_once_per_person_and_kind(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    neighbour = joined(live_client, people["neighbour"], hearing)
+    comment = send(resident, hearing)["comment"]
+    for _ in range(2):
+        ack = neighbour.emit("react", {"comment_id": comment["id"], "kind": "agree"})
+    assert ack == {"ok": True, "id": comment["id"], "seq": 1, "reactions": {"agree": 1}, "upvotes": 0}
+    assert resident.received("reactions")[-1]["reactions"] == {"agree": 1}
+    removed = neighbour.emit("react", {"comment_id": comment["id"], "kind": "agree", "remove": True})
+    assert removed["reactions"] == {}
+
+
+@pytest.mark.parametrize(
+    "payload", [{"comment_id": 1, "kind": "love-bomb"}, {"comment_id": "1", "kind": "agree"}, {}]
+)
+def test_malformed_reactions(live_client, people, hearing, payload):
+    resident = joined(live_client, people["resident"], hearing)
+    send(resident, hearing)
+    assert resident.emit("react", payload)["error"]["code"] == "invalid_input"
+    assert db.session.scalar(select(func.count()).select_from(Reaction)) == 0
+
+
+def test_outsiders_cannot_react_and_unknown_comments_are_404(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    comment = send(resident, hearing)["comment"]
+    outsider = joined(live_client, people["outsider"], hearing)
+    assert (
+        outsider.emit("react", {"comment_id": comment["id"], "kind": "agree"})["error"]["code"] == "forbidden"
+    )
+    assert resident.emit("react", {"comment_id": 999, "kind": "agree"})["error"]["code"] == "not_found"
+
+
+def test_questions_are_upvoted_once_each(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    neighbour = joined(live_client, people["neighbour"], hearing)
+    question = send(resident, hearing, "How much will it cost?", is_question=True)["comment"]
+    remark = send(resident, hearing, "Nice", client_id="c-2")["comment"]
+    assert neighbour.emit("upvote", {"comment_id": question["id"]})["upvotes"] == 1
+    assert neighbour.emit("upvote", {"comment_id": question["id"]})["upvotes"] == 1
+    assert resident.emit("upvote", {"comment_id": question["id"]})["upvotes"] == 2
+    assert neighbour.emit("upvote", {"comment_id": remark["id"]})["error"]["code"] == "invalid_input"
+    assert neighbour.emit("upvote", {"comment_id": "x"})["error"]["code"] == "invalid_input"
+    outsider = joined(live_client, people["outsider"], hearing)
+    assert outsider.emit("upvote", {"comment_id": question["id"]})["error"]["code"] == "forbidden"
+
+
+# --- pitch slots ---------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["resident", "designer", "secretary", "outsider"])
+def test_only_the_moderator_runs_the_slots(live_client, people, hearing, role):
+    client = joined(live_client, people[role], hearing)
+    ack = client.emit("slot", {"hearing_id": hearing.id, "action": "start"})
+    assert (ack["ok"], ack["error"]["code"]) == (False, "forbidden")
+    db.session.expire_all()
+    assert db.session.get(Hearing, hearing.id).current_slot is None
+
+
+def test_slots_run_on_server_deadlines(live_client, people, hearing):
+    moderator = joined(live_client, people["moderator"], hearing)
+    watcher = joined(live_client, people["resident"], hearing)
+    started = moderator.emit("slot", {"hearing_id": hearing.id, "action": "start"})
+    slot = started["slot"]
+    assert (slot["position"], slot["proposal_id"], slot["seconds"]) == (0, hearing.slots[0].proposal_id, 300)
+    ends_at = datetime.fromisoformat(slot["ends_at"])
+    assert (
+        timedelta(seconds=295)
+        < ends_at - datetime.fromisoformat(slot["server_now"])
+        <= timedelta(seconds=300)
+    )
+    assert watcher.received("slot")[-1]["ends_at"] == slot["ends_at"]
+    extended = moderator.emit("slot", {"hearing_id": hearing.id, "action": "extend", "seconds": 60})["slot"]
+    assert datetime.fromisoformat(extended["ends_at"]) - ends_at == timedelta(seconds=60)
+    second = moderator.emit("slot", {"hearing_id": hearing.id, "action": "next"})["slot"]
+    assert (second["position"], second["proposal_id"]) == (1, hearing.slots[1].proposal_id)
+    no_more = moderator.emit("slot", {"hearing_id": hearing.id, "action": "next"})
+    assert no_more["error"]["code"] == "conflict"
+    stopped = moderator.emit("slot", {"hearing_id": hearing.id, "action": "stop"})["slot"]
+    assert (stopped["proposal_id"], stopped["ends_at"]) == (None, None)
+    assert moderator.emit("slot", {"hearing_id": hearing.id, "action": "stop"})["error"]["code"] == "conflict"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"action": "start"},
+        {"hearing_id": 1, "action": "rewind"},
+        {"hearing_id": 1, "action": "extend", "seconds": 5000},
+    ],
+)
+def test_malformed_slot_events(live_client, people, hearing, payload):
+    moderator = joined(live_client, people["moderator"], hearing)
+    assert moderator.emit("slot", payload)["error"]["code"] == "invalid_input"
+
+
+# --- straw polls ---------------------------------------------
+
+
+def open_poll(moderator, hearing, options=("Yes", "No")):
+    return moderator.emit(
+        "poll",
+        {"hearing_id": hearing.id, "action": "open", "question": "Keep the tree?", "options": list(options)},
+    )
+
+
+def test_a_straw_poll_with_live_counts_one_vote_each_and_a_show_of_hands(live_client, people, hearing):
+    moderator = joined(live_client, people["moderator"], hearing)
+    resident = joined(live_client, people["resident"], hearing)
+    poll = open_poll(moderator, hearing)["poll"]
+    assert resident.received("poll")[-1]["question"] == "Keep the tree?"
+    resident.emit("vote", {"poll_id": poll["id"], "option": 0})
+    changed = resident.emit("vote", {"poll_id": poll["id"], "option": 1})["poll"]
+    assert changed["votes"] == [0, 1]
+    hands = moderator.emit("poll", {"hearing_id": hearing.id, "action": "hands", "counts": {"0": 7, "1": 2}})[
+        "poll"
+    ]
+    assert (hands["hands"], hands["total"]) == ([7, 2], 10)
+    assert open_poll(moderator, hearing)["error"]["code"] == "conflict"  # one open at a time
+    closed = moderator.emit("poll", {"hearing_id": hearing.id, "action": "close"})["poll"]
+    assert closed["state"] == "closed"
+    late = resident.emit("vote", {"poll_id": poll["id"], "option": 0})
+    assert late["error"]["code"] == "conflict"
+
+
+@pytest.mark.parametrize("role", ["resident", "designer", "secretary"])
+def test_only_the_moderator_opens_polls(live_client, people, hearing, role):
+    client = joined(live_client, people[role], hearing)
+    assert open_poll(client, hearing)["error"]["code"] == "forbidden"
+    assert db.session.scalar(select(func.count()).select_from(Poll)) == 0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"action": "open", "question": "", "options": ["a", "b"]},
+        {"action": "open", "question": "Q", "options": ["only one"]},
+        {"action": "open", "question": "Q", "options": [str(i) for i in range(9)]},
+        {"action": "vanish"},
+        {"action": "hands", "counts": {"0": -1}},
+    ],
+)
+def test_malformed_polls(live_client, people, hearing, payload):
+    moderator = joined(live_client, people["moderator"], hearing)
+    if payload["action"] == "hands":
+        open_poll(moderator, hearing)
+    ack = moderator.emit("poll", {"hearing_id": hearing.id, **payload})
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid_input"
+
+
+def test_votes_need_a_member_and_a_real_option(live_client, people, hearing):
+    moderator = joined(live_client, people["moderator"], hearing)
+    poll = open_poll(moderator, hearing)["poll"]
+    outsider = joined(live_client, people["outsider"], hearing)
+    assert outsider.emit("vote", {"poll_id": poll["id"], "option": 0})["error"]["code"] == "forbidden"
+    resident = joined(live_client, people["resident"], hearing)
+    assert resident.emit("vote", {"poll_id": poll["id"], "option": 5})["error"]["code"] == "invalid_input"
+    assert resident.emit("vote", {"poll_id": poll["id"], "option": "0"})["error"]["code"] == "invalid_input"
+    assert resident.emit("vote", {"poll_id": 999, "option": 0})["error"]["code"] == "not_found"
+
+
+# --- moderation ---------------------------------------------
+
+
+def test_the_moderator_hides_a_comment_with_a_reason(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    moderator = joined(live_client, people["moderator"], hearing)
+    comment = send(resident, hearing, "abuse")["comment"]
+    assert (
+        moderator.emit("hide", {"comment_id": comment["id"], "reason": ""})["error"]["code"]
+        == "invalid_input"
+    )
+    ack = moderator.emit("hide", {"comment_id": comment["id"], "reason": "personal attack"})
+    assert ack["ok"] and ack["comment"]["hidden"] is True
+    assert resident.received("comment_hidden")[-1] == {
+        "id": comment["id"],
+        "seq": 1,
+        "hearing_id": hearing.id,
+        "reason": "personal attack",
+    }
+    again = moderator.emit("hide", {"comment_id": comment["id"], "reason": "again"})
+    assert again["error"]["code"] == "conflict"
+    rejoin = resident.emit("join", {"hearing_id": hearing.id, "after_seq": 0})["comments"]
+    assert (rejoin[0]["hidden"], rejoin[0]["body"], rejoin[0]["hidden_reason"]) == (
+        True,
+        None,
+        "personal attack",
+    )
+
+
+@pytest.mark.parametrize("role", ["resident", "designer", "secretary", "outsider"])
+def test_only_the_moderator_hides_comments(live_client, people, hearing, role):
+    author = joined(live_client, people["neighbour"], hearing)
+    comment = send(author, hearing)["comment"]
+    client = joined(live_client, people[role], hearing)
+    assert client.emit("hide", {"comment_id": comment["id"], "reason": "no"})["error"]["code"] == "forbidden"
+    db.session.expire_all()
+    assert db.session.get(Comment, comment["id"]).hidden_at is None
+
+
+def test_an_ended_hearing_takes_no_more_comments(client, live_client, people, hearing, token_for):
+    resident = joined(live_client, people["resident"], hearing)
+    assert (
+        client.post(f"/api/v1/hearings/{hearing.id}/end", headers=token_for(people["resident"])).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/api/v1/hearings/{hearing.id}/end", headers=token_for(people["moderator"])).status_code
+        == 200
+    )
+    assert send(resident, hearing)["error"]["code"] == "conflict"
+
+
+def test_a_phase_change_reaches_the_hearing_room(client, live_client, people, hearing, token_for):
+    resident = joined(live_client, people["resident"], hearing)
+    response = client.post(
+        f"/api/v1/rounds/{hearing.round_id}/phase",
+        json={"phase": "deciding"},
+        headers=token_for(people["moderator"]),
+    )
+    assert response.status_code == 200
+    assert resident.received("phase")[-1]["phase"] == "deciding"
+
+
+def test_an_event_from_a_connection_without_identity_is_refused(app, people, hearing):
+    from tests.conftest import LiveClient
+
+    client = LiveClient(app, auth={"token": "nope"})
+    assert not client.connected
