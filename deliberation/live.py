@@ -16,7 +16,7 @@ from typing import Any
 from flask import request, session
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_socketio import Namespace, join_room
+from flask_socketio import Namespace, join_room, leave_room, rooms
 from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError
 
@@ -104,6 +104,10 @@ class HearingNamespace(Namespace):
 
     def on_disconnect(self, reason: Any = None) -> None:
         """A connection went away: it stops counting as present."""
+        # Leave the rooms first: the presence update must not be sent to the closing socket.
+        for room in rooms():
+            if room != request.sid:
+                leave_room(room)
         try:
             hearings.leave(request.sid)
             db.session.commit()

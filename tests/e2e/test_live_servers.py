@@ -1,0 +1,171 @@
+"""Real servers, real Socket.IO clients: scale-out through Redis, and catching up after a drop."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import requests
+import socketio
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.e2e.conftest import LiveServer, free_port, prepare_database, server_environment
+from tests.services import POSTGRES_URL, REDIS_URL, require
+
+pytestmark = pytest.mark.e2e
+SCALE_OUT_DATABASE = "jiayuan_scale_out_test"
+PASSWORD = "jiayuan-demo"
+
+
+def token(base: str, email: str) -> str:
+    response = requests.post(
+        f"{base}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=10
+    )
+    response.raise_for_status()
+    return response.json()["token"]
+
+
+def create_hearing(base: str) -> int:
+    headers = {"Authorization": f"Bearer {token(base, 'moderator@demo.jiayuan.cn')}"}
+    response = requests.post(
+        f"{base}/api/v1/rounds/1/hearings",
+        json={"title": "Scale-out check", "starts_at": datetime.now(UTC).isoformat(), "place": "online"},
+        headers=headers,
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()["id"]
+
+
+class Listener:
+    """A python-socketio client that records every comment it receives, in order."""
+
+    def __init__(self, base: str, email: str):
+        self.base = base
+        self.token = token(base, email)
+        self.comments: list[dict] = []
+        self.arrived = threading.Condition()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("comment", self._on_comment, namespace="/hearing")
+
+    def _on_comment(self, comment: dict) -> None:
+        with self.arrived:
+            self.comments.append(comment)
+            self.arrived.notify_all()
+
+    def connect(self) -> None:
+        self.client.connect(
+            self.base,
+            namespaces=["/hearing"],
+            auth={"token": self.token},
+            transports=["websocket"],
+            wait_timeout=10,
+        )
+
+    def join(self, hearing_id: int, after_seq: int | None = None) -> dict:
+        payload = {"hearing_id": hearing_id}
+        if after_seq is not None:
+            payload["after_seq"] = after_seq
+        ack = self.client.call("join", payload, namespace="/hearing", timeout=10)
+        assert ack["ok"], ack
+        return ack
+
+    def comment(self, hearing_id: int, body: str, client_id: str) -> dict:
+        ack = self.client.call(
+            "comment",
+            {"hearing_id": hearing_id, "client_id": client_id, "body": body},
+            namespace="/hearing",
+            timeout=10,
+        )
+        assert ack["ok"], ack
+        return ack["comment"]
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while len(self.comments) < count and time.monotonic() < deadline:
+                self.arrived.wait(timeout=deadline - time.monotonic())
+        return list(self.comments)
+
+    def close(self) -> None:
+        if self.client.connected:
+            self.client.disconnect()
+
+
+@pytest.fixture
+def scale_out_database() -> Iterator[str]:
+    require("postgresql")
+    require("redis")
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {SCALE_OUT_DATABASE} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {SCALE_OUT_DATABASE}"))
+    yield make_url(POSTGRES_URL).set(database=SCALE_OUT_DATABASE).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {SCALE_OUT_DATABASE} WITH (FORCE)"))
+    admin.dispose()
+
+
+def test_a_comment_sent_to_one_worker_reaches_a_client_of_another(scale_out_database, tmp_path):
+    first_env = server_environment(scale_out_database, free_port(), REDIS_URL=REDIS_URL)
+    second_env = server_environment(scale_out_database, free_port(), REDIS_URL=REDIS_URL)
+    prepare_database(first_env)
+    first = LiveServer(first_env, tmp_path / "first.log")
+    second = LiveServer(second_env, tmp_path / "second.log")
+    listener = speaker = None
+    try:
+        hearing_id = create_hearing(first.url)
+        listener = Listener(second.url, "resident2@demo.jiayuan.cn")
+        listener.connect()
+        listener.join(hearing_id)
+        speaker = Listener(first.url, "resident1@demo.jiayuan.cn")
+        speaker.connect()
+        speaker.join(hearing_id)
+        sent = speaker.comment(hearing_id, "Posted to the first worker", "scale-1")
+        received = listener.wait_for(1)
+        assert [c["id"] for c in received] == [sent["id"]]
+        assert received[0]["body"] == "Posted to the first worker"
+        assert requests.get(second.url + "/healthz", timeout=5).json()["message_queue"] == "ok"
+    finally:
+        for client in (listener, speaker):
+            if client is not None:
+                client.close()
+        first.stop()
+        second.stop()
+
+
+def test_a_client_that_reconnects_gets_exactly_the_missed_comments_once(live_server):
+    base = live_server.url
+    hearing_id = create_hearing(base)
+    dropped = Listener(base, "resident3@demo.jiayuan.cn")
+    speaker = Listener(base, "resident4@demo.jiayuan.cn")
+    try:
+        dropped.connect()
+        dropped.join(hearing_id)
+        speaker.connect()
+        speaker.join(hearing_id)
+        before = speaker.comment(hearing_id, "before the drop", "drop-0")
+        last_seen = dropped.wait_for(1)[-1]["seq"]
+        assert last_seen == before["seq"]
+
+        dropped.close()
+        missed = [speaker.comment(hearing_id, f"while away {n}", f"drop-{n + 1}") for n in range(3)]
+
+        dropped.connect()
+        ack = dropped.join(hearing_id, after_seq=last_seen)
+        assert [c["id"] for c in ack["comments"]] == [c["id"] for c in missed]
+        assert [c["seq"] for c in ack["comments"]] == sorted(c["seq"] for c in missed)
+        assert ack["has_more"] is False
+
+        after = speaker.comment(hearing_id, "after the return", "drop-9")
+        live = dropped.wait_for(2)  # the one before the drop, then the one after the return
+        assert [c["id"] for c in live] == [before["id"], after["id"]]
+        seen_ids = [c["id"] for c in live] + [c["id"] for c in ack["comments"]]
+        assert len(seen_ids) == len(set(seen_ids)) == 5
+    finally:
+        dropped.close()
+        speaker.close()
