@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from deliberation import accounts, demo
+from deliberation import accounts, decisions, demo
 from deliberation.enums import AgeBand, Language, Role, StakeholderTag, values
 from deliberation.errors import DomainError
 from deliberation.extensions import db
@@ -83,7 +83,19 @@ def seed_demo() -> None:
     click.echo(summary)
 
 
+rounds_cli = AppGroup("rounds", help="Rounds: scheduled work.")
+
+
+@rounds_cli.command("finalize-notices")
+def finalize_notices() -> None:
+    """Make final every decision whose notice period is over; for a scheduler, safe to repeat."""
+    finalised = decisions.finalise_due()
+    db.session.commit()
+    click.echo(f"finalised {len(finalised)} round(s)" + (f": {finalised}" if finalised else ""))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(communities_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(rounds_cli)

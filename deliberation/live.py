@@ -20,11 +20,12 @@ from flask_socketio import Namespace, join_room, leave_room, rooms
 from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from deliberation import accounts, hearings
+from deliberation import accounts, decisions, hearings
 from deliberation.errors import DomainError, ErrorCode, error_body
 from deliberation.extensions import db
 from deliberation.live_schemas import (
     CommentSchema,
+    DecideSchema,
     HideSchema,
     JoinSchema,
     PollSchema,
@@ -33,7 +34,8 @@ from deliberation.live_schemas import (
     UpvoteSchema,
     VoteSchema,
 )
-from deliberation.models import User
+from deliberation.lookup import get_or_404
+from deliberation.models import Round, User
 from deliberation.publish import NAMESPACE, hearing_room, round_room
 
 log = logging.getLogger(__name__)
@@ -200,6 +202,15 @@ class HearingNamespace(Namespace):
         """The moderator hides a comment, with a reason."""
         comment = hearings.hide_comment(hearings.get_comment(data["comment_id"]), data["reason"], by=user)
         return {"comment": hearings.comment_dict(comment, for_moderator=True)}
+
+    @live_event(DecideSchema)
+    def on_decide(self, user: User, data: dict) -> dict:
+        """The branch secretary closes a round from the hearing room; everyone there hears ``closed``."""
+        round_ = get_or_404(Round, data["round_id"])
+        decision = decisions.decide(
+            round_, data["proposal_id"], data["rationale"], by=user, version=data["version"]
+        )
+        return {"decision": decisions.decision_dict(decision)}
 
 
 def register(socketio) -> None:

@@ -57,3 +57,10 @@ class VoteSchema(Schema):
 class HideSchema(Schema):
     comment_id = fields.Int(required=True, strict=True)
     reason = fields.Str(required=True, validate=validate.Length(min=1, max=500))
+
+
+class DecideSchema(Schema):
+    round_id = fields.Int(required=True, strict=True)
+    proposal_id = fields.Int(required=True, strict=True)
+    version = fields.Int(load_default=None, strict=True, allow_none=True)
+    rationale = fields.Str(required=True, validate=validate.Length(max=5000))

@@ -13,7 +13,16 @@ from deliberation.audit import record
 from deliberation.enums import Phase, ProposalStatus, Role
 from deliberation.errors import InvalidInput, InvalidLayout, NotAllowed, NotFound
 from deliberation.extensions import db
-from deliberation.models import Need, Proposal, ProposalDesigner, ProposalVersion, Round, User, VersionNeed
+from deliberation.models import (
+    Decision,
+    Need,
+    Proposal,
+    ProposalDesigner,
+    ProposalVersion,
+    Round,
+    User,
+    VersionNeed,
+)
 from deliberation.models.types import utcnow
 from deliberation.rounds import require_phase
 from deliberation.sites import geo_site
@@ -64,6 +73,12 @@ def _add_version(
     return version
 
 
+def check_can_submit(round_: Round, user: User) -> None:
+    """Refuse unless this person may submit a new proposal now (designers, while proposing)."""
+    require_role(user, round_.community_id, Role.DESIGNER)
+    require_phase(round_, *SUBMITTING_PHASES)
+
+
 def submit_proposal(
     round_: Round,
     title: str,
@@ -77,8 +92,7 @@ def submit_proposal(
     note: str = "",
 ) -> tuple[Proposal, dict[str, Any]]:
     """A designer (and co-designers) submit a layout to a round taking proposals."""
-    require_role(by, round_.community_id, Role.DESIGNER)
-    require_phase(round_, *SUBMITTING_PHASES)
+    check_can_submit(round_, by)
     team = [by]
     for user_id in dict.fromkeys(co_designers or []):
         if user_id == by.id:
@@ -109,6 +123,22 @@ def require_designer_of(proposal: Proposal, user: User) -> None:
         raise NotAllowed(_("Only the designers of this proposal can change it."))
 
 
+def check_can_revise(proposal: Proposal, user: User) -> None:
+    """Refuse unless this person may add a version now (its designers, while versions are open)."""
+    require_designer_of(proposal, user)
+    require_phase(proposal.round, *REVISING_PHASES)
+    if proposal.status != ProposalStatus.ACTIVE:
+        raise InvalidInput(_("A withdrawn proposal cannot be revised."))
+
+
+def check_can_withdraw(proposal: Proposal, user: User) -> None:
+    """Refuse unless this person may withdraw the proposal now (its designers, before deciding)."""
+    require_designer_of(proposal, user)
+    require_phase(proposal.round, *REVISING_PHASES)
+    if proposal.status == ProposalStatus.WITHDRAWN:
+        raise InvalidInput(_("This proposal is withdrawn already."))
+
+
 def revise_proposal(
     proposal: Proposal,
     layout: Any,
@@ -119,10 +149,7 @@ def revise_proposal(
     need_ids: list[int] | None = None,
 ) -> tuple[ProposalVersion, dict[str, Any]]:
     """A new version of a proposal, by one of its designers, while versions are open."""
-    require_designer_of(proposal, by)
-    require_phase(proposal.round, *REVISING_PHASES)
-    if proposal.status != ProposalStatus.ACTIVE:
-        raise InvalidInput(_("A withdrawn proposal cannot be revised."))
+    check_can_revise(proposal, by)
     needs = _needs_of_round(
         proposal.round, need_ids if need_ids is not None else proposal.latest_version.need_ids
     )
@@ -142,10 +169,7 @@ def revise_proposal(
 
 def withdraw_proposal(proposal: Proposal, *, by: User) -> Proposal:
     """A designer withdraws a proposal before the round decides."""
-    require_designer_of(proposal, by)
-    require_phase(proposal.round, *REVISING_PHASES)
-    if proposal.status == ProposalStatus.WITHDRAWN:
-        raise InvalidInput(_("This proposal is withdrawn already."))
+    check_can_withdraw(proposal, by)
     proposal.status = ProposalStatus.WITHDRAWN.value
     proposal.withdrawn_at = utcnow()
     record(
@@ -183,9 +207,18 @@ def version_diff(proposal: Proposal, number: int, against: int | None = None) ->
     return {"from": old.number, "to": new.number, **diff}
 
 
+def chosen_version_number(proposal: Proposal) -> int | None:
+    """The version the branch chose, if a standing decision chose this proposal."""
+    return db.session.scalar(
+        select(Decision.version_number).where(
+            Decision.proposal_id == proposal.id, Decision.reopened_at.is_(None)
+        )
+    )
+
+
 def layout_geojson(proposal: Proposal, number: int | None = None) -> dict[str, Any]:
-    """A version's layout as a GeoJSON FeatureCollection, tagged with the proposal and version."""
-    version = version_of(proposal, number)
+    """A version's layout as GeoJSON: the given one, else the chosen one, else the latest."""
+    version = version_of(proposal, number if number is not None else chosen_version_number(proposal))
     layout = dict(version.layout)
     layout["properties"] = {
         "proposal_id": proposal.id,

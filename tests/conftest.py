@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from deliberation import accounts
@@ -23,24 +24,31 @@ BACKENDS = [
 PASSWORD = "correct horse battery"
 
 
-def _reset_postgres() -> None:
-    """Drop whatever the previous run left in the test database, tables and types alike."""
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+# Each test session works in its own schema, so that concurrent runs on one database
+# (two developers, or a developer and CI) never drop each other's tables.
+SESSION_SCHEMA = f"jiayuan_test_{os.getpid()}"
+SESSION_POSTGRES_URL = (
+    make_url(POSTGRES_URL)
+    .update_query_dict({"options": f"-csearch_path={SESSION_SCHEMA}"})
+    .render_as_string(hide_password=False)
+)
 
 
 @pytest.fixture(scope="session")
 def postgres_schema() -> Iterator[None]:
     require("postgresql")
-    _reset_postgres()
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": POSTGRES_URL})
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {SESSION_SCHEMA} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {SESSION_SCHEMA}"))
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": SESSION_POSTGRES_URL})
     with app.app_context():
         db.create_all()
         db.engine.dispose()
     yield
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {SESSION_SCHEMA} CASCADE"))
+    admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -52,7 +60,7 @@ def backend(request) -> str:
 def app(backend, request) -> Iterator:
     if backend == "postgresql":
         request.getfixturevalue("postgres_schema")
-        uri = POSTGRES_URL
+        uri = SESSION_POSTGRES_URL
     else:
         uri = "sqlite://"
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
@@ -204,6 +212,7 @@ class LiveClient:
         from deliberation.extensions import socketio
 
         self.app = app
+        self.messages: list[dict] = []
         with app.app_context():
             self.client = socketio.test_client(app, namespace=self.NAMESPACE, **connect_kwargs)
 
@@ -216,9 +225,10 @@ class LiveClient:
             return self.client.emit(event, data, namespace=self.NAMESPACE, callback=True)
 
     def received(self, name: str | None = None) -> list:
+        """Every event received so far (optionally of one name), oldest first."""
         with self.app.app_context():
-            messages = self.client.get_received(self.NAMESPACE)
-        return [m["args"][0] for m in messages if name is None or m["name"] == name]
+            self.messages.extend(self.client.get_received(self.NAMESPACE))
+        return [m["args"][0] for m in self.messages if name is None or m["name"] == name]
 
     def disconnect(self) -> None:
         with self.app.app_context():

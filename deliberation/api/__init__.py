@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
-from deliberation.api import auth, communities, hearings, proposals, rounds, sites
+from deliberation.api import auth, communities, decisions, hearings, proposals, rounds, sites
 from deliberation.extensions import csrf
 
-BLUEPRINTS = (auth.blp, communities.blp, sites.blp, rounds.blp, proposals.blp, hearings.blp)
+BLUEPRINTS = (
+    auth.blp,
+    communities.blp,
+    sites.blp,
+    rounds.blp,
+    proposals.blp,
+    hearings.blp,
+    decisions.blp,
+)
 
 
 def register_api(api: Api) -> None:

@@ -345,3 +345,79 @@ class CommentsQuerySchema(Schema):
 class CommentsPageSchema(Schema):
     comments = fields.List(fields.Dict())
     has_more = fields.Bool()
+
+
+class DecideSchema(Schema):
+    proposal_id = fields.Int(required=True, strict=True)
+    version = fields.Int(load_default=None, strict=True, allow_none=True)
+    rationale = fields.Str(required=True, validate=validate.Length(max=5000))
+
+
+class DecisionSchema(Schema):
+    id = fields.Int()
+    round_id = fields.Int()
+    proposal_id = fields.Int()
+    proposal_title = fields.Str()
+    version = fields.Int()
+    rationale = fields.Str()
+    tally = fields.Dict()
+    tally_winner_id = fields.Int(allow_none=True)
+    departs_from_tally = fields.Bool()
+    decided_by = fields.Str(allow_none=True)
+    decided_at = fields.Str()
+    notice_ends_at = fields.Str()
+    finalised_at = fields.Str(allow_none=True)
+    objections = fields.List(fields.Dict())
+
+
+class TextSchema(Schema):
+    text = fields.Str(required=True, validate=validate.Length(max=5000))
+
+
+class AnswerSchema(Schema):
+    answer = fields.Str(required=True, validate=validate.Length(max=5000))
+
+
+class ReasonSchema(Schema):
+    reason = fields.Str(required=True, validate=validate.Length(max=2000))
+
+
+class ObjectionSchema(Schema):
+    id = fields.Int()
+    text = fields.Str()
+    author = fields.Str(allow_none=True)
+    created_at = fields.Str()
+    answer = fields.Str(allow_none=True)
+    answered_at = fields.Str(allow_none=True)
+
+
+class RatingsSchema(Schema):
+    usability = fields.Int(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    safety = fields.Int(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    beauty = fields.Int(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    all_ages = fields.Int(required=True, strict=True, validate=validate.Range(min=1, max=5))
+
+
+class EvaluateSchema(Schema):
+    ratings = fields.Nested(RatingsSchema, required=True)
+    comment = fields.Str(load_default="", validate=validate.Length(max=2000))
+
+
+class EvaluationResultsSchema(Schema):
+    count = fields.Int()
+    criteria = fields.Dict()
+    comments = fields.List(fields.Dict())
+
+
+class AuditEntrySchema(Schema):
+    id = fields.Int()
+    at = fields.DateTime()
+    action = fields.Str()
+    actor_id = fields.Int(allow_none=True)
+    subject_type = fields.Str()
+    subject_id = fields.Int(allow_none=True)
+    data = fields.Dict()
+
+
+class AuditLogSchema(Schema):
+    entries = fields.List(fields.Nested(AuditEntrySchema))

@@ -2,6 +2,7 @@
 
 from deliberation.models.accounts import Community, MemberRole, Membership, User
 from deliberation.models.audit import AuditEntry
+from deliberation.models.decisions import Decision, Evaluation, Objection
 from deliberation.models.hearings import (
     Comment,
     Hearing,
@@ -22,12 +23,15 @@ __all__ = [
     "Ballot",
     "Comment",
     "Community",
+    "Decision",
+    "Evaluation",
     "Hearing",
     "HearingSlot",
     "MemberRole",
     "Membership",
     "Need",
     "NeedSupport",
+    "Objection",
     "PhaseChange",
     "PhaseDeadline",
     "Poll",

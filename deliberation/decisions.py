@@ -1,0 +1,295 @@
+"""Closing a round: the branch's decision, the notice period (公示), and asking how well (问效).
+
+The branch secretary chooses a proposal version with a written rationale; the decision
+keeps the tally as it stood and opens the notice period. Residents object, the
+secretary answers; when the period has ended and every objection has an answer the
+decision becomes final (``finalise_due``, run by a scheduler and on read). Or the
+secretary reopens the round to deciding, with a reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from deliberation import ballots
+from deliberation.accounts import require_role
+from deliberation.audit import record
+from deliberation.enums import AgeBand, Phase, ProposalStatus, Role
+from deliberation.errors import Conflict, InvalidInput, NotAllowed
+from deliberation.extensions import db
+from deliberation.models import Ballot, Comment, Decision, Evaluation, Need, Objection, Proposal, Round, User
+from deliberation.models.types import utcnow
+from deliberation.proposals import version_of
+from deliberation.publish import Event, publish_after_commit, round_room
+from deliberation.rounds import advance, require_member, require_phase
+
+# A choice other than the tally's winner must explain itself at some length.
+MIN_RATIONALE = 10
+MIN_RATIONALE_AGAINST_TALLY = 100
+MAX_TEXT = 5000
+CRITERIA = ("usability", "safety", "beauty", "all_ages")
+NO_AGE_BAND = "unknown"
+
+
+def standing_decision(round_: Round) -> Decision | None:
+    """The decision that stands for a round (not reopened), if any."""
+    return db.session.scalar(
+        select(Decision).where(Decision.round_id == round_.id, Decision.reopened_at.is_(None))
+    )
+
+
+def decision_dict(decision: Decision) -> dict[str, Any]:
+    """A decision as the API, the pages and the ``closed`` event show it."""
+    return {
+        "id": decision.id,
+        "round_id": decision.round_id,
+        "proposal_id": decision.proposal_id,
+        "proposal_title": decision.proposal.title,
+        "version": decision.version_number,
+        "rationale": decision.rationale,
+        "tally": decision.tally,
+        "tally_winner_id": decision.tally_winner_id,
+        "departs_from_tally": decision.departs_from_tally,
+        "decided_by": decision.decided_by.name if decision.decided_by else None,
+        "decided_at": decision.decided_at.isoformat(),
+        "notice_ends_at": decision.notice_ends_at.isoformat(),
+        "finalised_at": decision.finalised_at.isoformat() if decision.finalised_at else None,
+        "objections": [objection_dict(o) for o in decision.objections],
+    }
+
+
+def objection_dict(objection: Objection) -> dict[str, Any]:
+    return {
+        "id": objection.id,
+        "text": objection.text,
+        "author": objection.author.name if objection.author else None,
+        "created_at": objection.created_at.isoformat(),
+        "answer": objection.answer,
+        "answered_at": objection.answered_at.isoformat() if objection.answered_at else None,
+    }
+
+
+def decide(
+    round_: Round, proposal_id: int, rationale: str, *, by: User, version: int | None = None
+) -> Decision:
+    """The branch secretary closes the round with a proposal version and a rationale."""
+    require_role(by, round_.community_id, Role.SECRETARY)
+    if standing_decision(round_) is not None:
+        raise Conflict(_("This round is closed already."))
+    require_phase(round_, Phase.DECIDING)
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.round_id != round_.id or proposal.status != ProposalStatus.ACTIVE:
+        raise InvalidInput(_("Choose an active proposal of this round."))
+    chosen = version_of(proposal, version)
+    tally = ballots.tally(round_)
+    winner = tally["winner"]
+    rationale = (rationale or "").strip()
+    needed = MIN_RATIONALE_AGAINST_TALLY if winner is not None and winner != proposal.id else MIN_RATIONALE
+    if len(rationale) < needed:
+        if needed == MIN_RATIONALE_AGAINST_TALLY:
+            raise InvalidInput(
+                _(
+                    "This choice differs from the residents' ranking: the rationale must say why "
+                    "(at least %(n)d characters).",
+                    n=needed,
+                )
+            )
+        raise InvalidInput(_("Give the rationale (at least %(n)d characters).", n=needed))
+    if len(rationale) > MAX_TEXT:
+        raise InvalidInput(_("The rationale is too long."))
+    decision = Decision(
+        round_id=round_.id,
+        proposal_id=proposal.id,
+        version_number=chosen.number,
+        rationale=rationale,
+        tally=tally,
+        tally_winner_id=winner,
+        decided_by_id=by.id,
+        notice_ends_at=utcnow() + timedelta(days=round_.site.community.notice_days),
+    )
+    db.session.add(decision)
+    db.session.flush()  # the standing-decision unique index refuses a concurrent second one here
+    advance(round_, Phase.NOTICE, actor=by, with_decision=True)
+    db.session.refresh(decision)
+    publish_after_commit(
+        db.session,
+        Event.CLOSED,
+        {"round_id": round_.id, "decision": decision_dict(decision)},
+        room=round_room(round_.id),
+    )
+    record(
+        "round.decided",
+        decision,
+        actor=by,
+        community_id=round_.community_id,
+        round_id=round_.id,
+        proposal_id=proposal.id,
+        version=chosen.number,
+        departs_from_tally=decision.departs_from_tally,
+    )
+    return decision
+
+
+def _in_notice(round_: Round) -> Decision:
+    require_phase(round_, Phase.NOTICE)
+    decision = standing_decision(round_)
+    if decision is None:  # a round reaches notice only by a decision
+        raise Conflict(_("This round has no decision."))
+    return decision
+
+
+def file_objection(round_: Round, text: str, *, by: User) -> Objection:
+    """A member objects to the decision during the notice period."""
+    require_member(by, round_)
+    decision = _in_notice(round_)
+    if decision.notice_ends_at <= utcnow():
+        raise Conflict(_("The notice period has ended."))
+    text = (text or "").strip()
+    if not 1 <= len(text) <= MAX_TEXT:
+        raise InvalidInput(_("Write the objection (1 to %(n)d characters).", n=MAX_TEXT))
+    objection = Objection(decision=decision, author_id=by.id, text=text)
+    db.session.add(objection)
+    record("objection.filed", objection, actor=by, community_id=round_.community_id, round_id=round_.id)
+    return objection
+
+
+def answer_objection(objection: Objection, answer: str, *, by: User) -> Objection:
+    """The branch secretary answers an objection, once."""
+    round_ = objection.decision.round
+    require_role(by, round_.community_id, Role.SECRETARY)
+    if objection.answer is not None:
+        raise Conflict(_("This objection has its answer already."))
+    if objection.decision.reopened_at is not None or objection.decision.finalised_at is not None:
+        raise Conflict(_("The notice period is over."))
+    answer = (answer or "").strip()
+    if not 1 <= len(answer) <= MAX_TEXT:
+        raise InvalidInput(_("Write the answer (1 to %(n)d characters).", n=MAX_TEXT))
+    objection.answer, objection.answered_by_id, objection.answered_at = answer, by.id, utcnow()
+    record("objection.answered", objection, actor=by, community_id=round_.community_id, round_id=round_.id)
+    return objection
+
+
+def reopen(round_: Round, reason: str, *, by: User) -> Decision:
+    """The branch secretary withdraws the decision during the notice period: back to deciding."""
+    require_role(by, round_.community_id, Role.SECRETARY)
+    decision = _in_notice(round_)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say why the round is reopened."))
+    decision.reopened_at, decision.reopen_reason, decision.reopened_by_id = utcnow(), reason, by.id
+    advance(round_, Phase.DECIDING, actor=by, reason=reason)
+    record(
+        "round.reopened",
+        decision,
+        actor=by,
+        community_id=round_.community_id,
+        round_id=round_.id,
+        reason=reason,
+    )
+    return decision
+
+
+def is_due(decision: Decision, now: datetime) -> bool:
+    """Final once the period has ended and every objection has its answer."""
+    return decision.notice_ends_at <= now and all(o.answer is not None for o in decision.objections)
+
+
+def finalise_if_due(round_: Round, now: datetime | None = None) -> bool:
+    """Make the decision final if its notice period is over; True when it did."""
+    if Phase(round_.phase) != Phase.NOTICE:
+        return False
+    decision = standing_decision(round_)
+    now = now or utcnow()
+    if decision is None or not is_due(decision, now):
+        return False
+    decision.finalised_at = now
+    advance(round_, Phase.DECIDED, actor=None)
+    record("round.finalised", decision, actor=None, community_id=round_.community_id, round_id=round_.id)
+    return True
+
+
+def finalise_due(now: datetime | None = None) -> list[int]:
+    """Finalise every decision whose notice period is over; running it again changes nothing."""
+    finalised = []
+    for round_ in db.session.scalars(
+        select(Round).where(Round.phase == Phase.NOTICE.value).order_by(Round.id)
+    ):
+        if finalise_if_due(round_, now):
+            finalised.append(round_.id)
+    return finalised
+
+
+def mark_in_use(round_: Round, *, by: User) -> None:
+    """The branch secretary says the space is built and in use: residents may rate it."""
+    advance(round_, Phase.IN_USE, actor=by)
+
+
+def evaluate(round_: Round, ratings: dict[str, int], comment: str, *, by: User) -> Evaluation:
+    """A member rates the built space (1 to 5 on each criterion); rating again replaces it."""
+    require_member(by, round_)
+    require_phase(round_, Phase.IN_USE)
+    if set(ratings) != set(CRITERIA) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 5 for v in ratings.values()
+    ):
+        raise InvalidInput(_("Rate usability, safety, beauty and fit for all ages from 1 to 5."))
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        raise InvalidInput(_("The comment is too long."))
+    evaluation = db.session.scalar(
+        select(Evaluation).where(Evaluation.round_id == round_.id, Evaluation.user_id == by.id)
+    )
+    if evaluation is None:
+        evaluation = Evaluation(round_id=round_.id, user_id=by.id, **ratings, comment=comment)
+        db.session.add(evaluation)
+    else:
+        for criterion, value in ratings.items():
+            setattr(evaluation, criterion, value)
+        evaluation.comment = comment
+    record("round.evaluated", round_, actor=by, community_id=round_.community_id, round_id=round_.id)
+    return evaluation
+
+
+def evaluation_results(round_: Round) -> dict[str, Any]:
+    """Averages and the spread of ratings per criterion, and the comments."""
+    found = db.session.scalars(
+        select(Evaluation).where(Evaluation.round_id == round_.id).order_by(Evaluation.updated_at)
+    ).all()
+    results: dict[str, Any] = {"count": len(found), "criteria": {}, "comments": []}
+    for criterion in CRITERIA:
+        values = [getattr(e, criterion) for e in found]
+        results["criteria"][criterion] = {
+            "average": round(sum(values) / len(values), 2) if values else None,
+            "distribution": [values.count(score) for score in range(1, 6)],
+        }
+    results["comments"] = [
+        {"author": e.user.name, "comment": e.comment, "updated_at": e.updated_at.isoformat()}
+        for e in found
+        if e.comment
+    ]
+    return results
+
+
+def participation(round_: Round) -> dict[str, dict[str, int]]:
+    """How many people of each age band took part, in each way (for the branch to see who spoke)."""
+    ways = {
+        "needs": select(Need.author_id).where(Need.round_id == round_.id),
+        "comments": select(Comment.author_id).where(Comment.round_id == round_.id),
+        "ballots": select(Ballot.user_id).where(Ballot.round_id == round_.id),
+        "evaluations": select(Evaluation.user_id).where(Evaluation.round_id == round_.id),
+    }
+    bands = [*(b.value for b in AgeBand), NO_AGE_BAND]
+    table: dict[str, dict[str, int]] = {way: dict.fromkeys(bands, 0) for way in ways}
+    for way, query in ways.items():
+        people = {pid for pid in db.session.scalars(query) if pid is not None}
+        for user in db.session.scalars(select(User).where(User.id.in_(people))) if people else []:
+            table[way][user.age_band or NO_AGE_BAND] += 1
+    return table
+
+
+def require_secretary(user: User, round_: Round) -> None:
+    if not user.has_role(round_.community_id, Role.SECRETARY):
+        raise NotAllowed(_("Only the branch secretary can do this."))
