@@ -20,6 +20,7 @@ from geo.maps import (
 )
 from geo.metrics import compute_metrics
 from geo.site import InvalidSite, Site
+from geo.static_map import layout_svg
 from geo.validate import validate_layout, validate_pin, validate_site
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "comparison_map",
     "compute_metrics",
     "diff_layouts",
+    "layout_svg",
     "diff_map",
     "layout_map",
     "side_by_side",
