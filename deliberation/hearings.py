@@ -379,13 +379,6 @@ def comments_before(
     ) > REPLAY_PAGE
 
 
-def get_comment(comment_id: Any) -> Comment:
-    comment = db.session.get(Comment, comment_id) if isinstance(comment_id, int) else None
-    if comment is None:
-        raise NotFound(_("No such comment."))
-    return comment
-
-
 def hide_comment(comment: Comment, reason: str, *, by: User) -> Comment:
     """The moderator hides an abusive comment, with a reason kept in the record."""
     hearing = db.session.get(Hearing, comment.hearing_id)
@@ -532,13 +525,6 @@ def record_hands(hearing: Hearing, counts: dict[str, Any], *, by: User) -> Poll:
     return poll
 
 
-def get_poll(poll_id: Any) -> Poll:
-    poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) else None
-    if poll is None:
-        raise NotFound(_("No such poll."))
-    return poll
-
-
 def vote(poll: Poll, option: Any, *, by: User) -> Poll:
     """One vote per person per poll; voting again while it is open changes the vote."""
     hearing = db.session.get(Hearing, poll.hearing_id)
@@ -568,16 +554,21 @@ def presence_count(hearing_id: int) -> int:
     )
 
 
-def arrive(hearing: Hearing, sid: str, user: User) -> None:
-    if db.session.get(Presence, sid) is None:
-        db.session.add(Presence(sid=sid, hearing_id=hearing.id, user_id=user.id))
-        db.session.flush()
+def _publish_presence(hearing_id: int) -> None:
     publish_after_commit(
         db.session,
         Event.PRESENCE,
-        {"hearing_id": hearing.id, "count": presence_count(hearing.id)},
-        room=hearing_room(hearing.id),
+        {"hearing_id": hearing_id, "count": presence_count(hearing_id)},
+        room=hearing_room(hearing_id),
     )
+
+
+def arrive(hearing: Hearing, sid: str, user: User) -> None:
+    """A connection joined a hearing: it counts as present."""
+    if db.session.get(Presence, sid) is None:
+        db.session.add(Presence(sid=sid, hearing_id=hearing.id, user_id=user.id))
+        db.session.flush()
+    _publish_presence(hearing.id)
 
 
 def leave(sid: str) -> None:
@@ -587,12 +578,7 @@ def leave(sid: str) -> None:
         hearing_id = row.hearing_id
         db.session.delete(row)
         db.session.flush()
-        publish_after_commit(
-            db.session,
-            Event.PRESENCE,
-            {"hearing_id": hearing_id, "count": presence_count(hearing_id)},
-            room=hearing_room(hearing_id),
-        )
+        _publish_presence(hearing_id)
 
 
 def hearing_state(hearing: Hearing) -> dict[str, Any]:
@@ -606,10 +592,3 @@ def hearing_state(hearing: Hearing) -> dict[str, Any]:
         "poll": poll_dict(poll) if poll else None,
         "presence": presence_count(hearing.id),
     }
-
-
-def get_hearing(hearing_id: Any) -> Hearing:
-    hearing = db.session.get(Hearing, hearing_id) if isinstance(hearing_id, int) else None
-    if hearing is None:
-        raise NotFound(_("No such hearing."))
-    return hearing

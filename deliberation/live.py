@@ -35,7 +35,7 @@ from deliberation.live_schemas import (
     VoteSchema,
 )
 from deliberation.lookup import get_or_404
-from deliberation.models import Round, User
+from deliberation.models import Comment, Hearing, Poll, Round, User
 from deliberation.publish import NAMESPACE, hearing_room, round_room
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class HearingNamespace(Namespace):
     @live_event(JoinSchema)
     def on_join(self, user: User, data: dict) -> dict:
         """Anyone logged in joins a hearing; gets its state and the comments they missed."""
-        hearing = hearings.get_hearing(data["hearing_id"])
+        hearing = get_or_404(Hearing, data["hearing_id"])
         join_room(hearing_room(hearing.id))
         join_room(round_room(hearing.round_id))
         joined = session.get(JOINED_KEY, [])
@@ -136,7 +136,7 @@ class HearingNamespace(Namespace):
     def on_comment(self, user: User, data: dict) -> dict:
         """A member comments (or asks); the moderator may enter one on behalf of someone in the room."""
         require_joined(data["hearing_id"])
-        hearing = hearings.get_hearing(data["hearing_id"])
+        hearing = get_or_404(Hearing, data["hearing_id"])
         try:
             comment, _created = hearings.add_comment(
                 hearing,
@@ -161,27 +161,27 @@ class HearingNamespace(Namespace):
     @live_event(ReactSchema)
     def on_react(self, user: User, data: dict) -> dict:
         """A member reacts to a comment."""
-        comment = hearings.get_comment(data["comment_id"])
+        comment = get_or_404(Comment, data["comment_id"])
         require_joined(comment.hearing_id)
         return hearings.react(comment, data["kind"], by=user, remove=data["remove"])
 
     @live_event(UpvoteSchema)
     def on_upvote(self, user: User, data: dict) -> dict:
         """A member upvotes a question."""
-        comment = hearings.get_comment(data["comment_id"])
+        comment = get_or_404(Comment, data["comment_id"])
         require_joined(comment.hearing_id)
         return hearings.upvote(comment, by=user)
 
     @live_event(SlotSchema)
     def on_slot(self, user: User, data: dict) -> dict:
         """The moderator starts, advances, extends or stops the pitch slots."""
-        hearing = hearings.get_hearing(data["hearing_id"])
+        hearing = get_or_404(Hearing, data["hearing_id"])
         return {"slot": hearings.move_slot(hearing, data["action"], by=user, seconds=data["seconds"])}
 
     @live_event(PollSchema)
     def on_poll(self, user: User, data: dict) -> dict:
         """The moderator opens or closes a straw poll, or records a show of hands."""
-        hearing = hearings.get_hearing(data["hearing_id"])
+        hearing = get_or_404(Hearing, data["hearing_id"])
         if data["action"] == "open":
             poll = hearings.open_poll(hearing, data["question"], data["options"], by=user)
         elif data["action"] == "close":
@@ -193,14 +193,14 @@ class HearingNamespace(Namespace):
     @live_event(VoteSchema)
     def on_vote(self, user: User, data: dict) -> dict:
         """Anyone joined votes in the open poll (once; again changes the vote)."""
-        poll = hearings.get_poll(data["poll_id"])
+        poll = get_or_404(Poll, data["poll_id"])
         require_joined(poll.hearing_id)
         return {"poll": hearings.poll_dict(hearings.vote(poll, data["option"], by=user))}
 
     @live_event(HideSchema)
     def on_hide(self, user: User, data: dict) -> dict:
         """The moderator hides a comment, with a reason."""
-        comment = hearings.hide_comment(hearings.get_comment(data["comment_id"]), data["reason"], by=user)
+        comment = hearings.hide_comment(get_or_404(Comment, data["comment_id"]), data["reason"], by=user)
         return {"comment": hearings.comment_dict(comment, for_moderator=True)}
 
     @live_event(DecideSchema)

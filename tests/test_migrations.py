@@ -8,12 +8,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
 from app import create_app
 from deliberation.extensions import db
-from tests.services import POSTGRES_URL, require
+from tests.services import fresh_postgres_database
 
 MIGRATIONS_DATABASE = "jiayuan_migrations_test"
 
@@ -21,15 +20,8 @@ MIGRATIONS_DATABASE = "jiayuan_migrations_test"
 @pytest.fixture
 def empty_postgres_url() -> Iterator[str]:
     """The URL of a new, empty PostgreSQL database."""
-    require("postgresql")
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {MIGRATIONS_DATABASE} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {MIGRATIONS_DATABASE}"))
-    yield make_url(POSTGRES_URL).set(database=MIGRATIONS_DATABASE).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {MIGRATIONS_DATABASE} WITH (FORCE)"))
-    admin.dispose()
+    with fresh_postgres_database(MIGRATIONS_DATABASE) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

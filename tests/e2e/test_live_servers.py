@@ -10,11 +10,9 @@ from datetime import UTC, datetime
 import pytest
 import requests
 import socketio
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests.e2e.conftest import LiveServer, free_port, prepare_database, server_environment
-from tests.services import POSTGRES_URL, REDIS_URL, require
+from tests.services import REDIS_URL, fresh_postgres_database, require
 
 pytestmark = pytest.mark.e2e
 SCALE_OUT_DATABASE = "jiayuan_scale_out_test"
@@ -98,16 +96,9 @@ class Listener:
 
 @pytest.fixture
 def scale_out_database() -> Iterator[str]:
-    require("postgresql")
     require("redis")
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {SCALE_OUT_DATABASE} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {SCALE_OUT_DATABASE}"))
-    yield make_url(POSTGRES_URL).set(database=SCALE_OUT_DATABASE).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {SCALE_OUT_DATABASE} WITH (FORCE)"))
-    admin.dispose()
+    with fresh_postgres_database(SCALE_OUT_DATABASE) as url:
+        yield url
 
 
 def test_a_comment_sent_to_one_worker_reaches_a_client_of_another(scale_out_database, tmp_path):
