@@ -13,6 +13,7 @@ from deliberation.errors import Conflict, DomainError, ErrorCode, InvalidInput, 
 from deliberation.extensions import db
 from deliberation.models import Community, MemberRole, Membership, User
 from deliberation.models.accounts import new_token_nonce
+from geo.standards import UNIT_COSTS, unit_costs
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -168,3 +169,34 @@ def grant_role(
 
 def count_users() -> int:
     return db.session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def unit_cost_table(community: Community) -> dict[str, dict[str, object]]:
+    """The community's unit costs per kind: its own where set, geo's defaults otherwise."""
+    own = community.unit_costs or {}
+    table = unit_costs(own)
+    return {
+        str(kind): {
+            "cny": table[kind],
+            "basis": str(default.basis),
+            "default": float(default.cny),
+            "overridden": str(kind) in own,
+        }
+        for kind, default in UNIT_COSTS.items()
+    }
+
+
+def set_unit_costs(community: Community, costs: dict[str, float], *, by: User) -> Community:
+    """A moderator sets the community's unit costs (CNY per kind's basis) for cost estimates."""
+    require_role(by, community.id, Role.MODERATOR)
+    known = {str(kind) for kind in UNIT_COSTS}
+    unknown = sorted(set(costs) - known)
+    if unknown:
+        raise InvalidInput(_("Unknown kinds: %(kinds)s", kinds=", ".join(unknown)))
+    if not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < 10**7 for v in costs.values()
+    ):
+        raise InvalidInput(_("Unit costs are numbers from 0 up."))
+    community.unit_costs = {kind: float(value) for kind, value in costs.items()}
+    record("community.unit_costs_set", community, actor=by, community_id=community.id, unit_costs=costs)
+    return community

@@ -200,3 +200,33 @@ def test_arbitrary_json_bodies_get_a_report_or_a_4xx_error(client, site, make_us
         assert payload["valid"] == (payload["errors"] == [])
     else:
         assert set(payload["error"]) >= {"code", "message"}
+
+
+def test_a_communitys_unit_costs_change_the_estimate(
+    client, community, moderator, site, make_user, token_for
+):
+    url = f"/api/v1/communities/{community.id}/unit-costs"
+    reader = token_for(make_user())
+    table = client.get(url, headers=reader).get_json()["unit_costs"]
+    assert table["half_court"] == {"cny": 400.0, "basis": "m2", "default": 400.0, "overridden": False}
+    validate = f"/api/v1/sites/{site['id']}/validate"
+    before = client.post(validate, json=g.GOOD_LAYOUT, headers=reader).get_json()["metrics"][
+        "estimated_cost_cny"
+    ]
+    assert client.put(url, json={"unit_costs": {"half_court": 800}}, headers=reader).status_code == 403
+    response = client.put(url, json={"unit_costs": {"half_court": 800}}, headers=token_for(moderator))
+    assert response.get_json()["unit_costs"]["half_court"]["overridden"] is True
+    after = client.post(validate, json=g.GOOD_LAYOUT, headers=reader).get_json()["metrics"][
+        "estimated_cost_cny"
+    ]
+    assert after - before == pytest.approx(400 * 210, rel=0.01)
+
+
+@pytest.mark.parametrize("costs", [{"moon_base": 1}, {"lawn": -5}, {"lawn": "cheap"}])
+def test_bad_unit_costs_are_422(client, community, moderator, token_for, costs):
+    response = client.put(
+        f"/api/v1/communities/{community.id}/unit-costs",
+        json={"unit_costs": costs},
+        headers=token_for(moderator),
+    )
+    assert response.status_code == 422

@@ -12,6 +12,8 @@ from deliberation.api.schemas import (
     CommunityListSchema,
     MemberSchema,
     SiteListSchema,
+    UnitCostsSchema,
+    UnitCostTableSchema,
 )
 from deliberation.enums import Role
 from deliberation.extensions import db
@@ -53,3 +55,23 @@ def add_member(body, community_id: int):
     )
     db.session.commit()
     return membership
+
+
+@blp.get("/<int:community_id>/unit-costs")
+@login_required
+@blp.response(200, UnitCostTableSchema)
+def get_unit_costs(community_id: int):
+    """The unit costs (CNY) that estimate a layout's cost in this community."""
+    return {"unit_costs": accounts.unit_cost_table(get_or_404(Community, community_id))}
+
+
+@blp.put("/<int:community_id>/unit-costs")
+@login_required
+@blp.arguments(UnitCostsSchema)
+@blp.response(200, UnitCostTableSchema)
+def put_unit_costs(body, community_id: int):
+    """Set the community's own unit costs (kind -> CNY); moderators only. Kinds not named use the defaults."""
+    community = get_or_404(Community, community_id)
+    accounts.set_unit_costs(community, body["unit_costs"], by=current_user)
+    db.session.commit()
+    return {"unit_costs": accounts.unit_cost_table(community)}

@@ -421,3 +421,11 @@ class AuditEntrySchema(Schema):
 
 class AuditLogSchema(Schema):
     entries = fields.List(fields.Nested(AuditEntrySchema))
+
+
+class UnitCostsSchema(Schema):
+    unit_costs = fields.Dict(keys=fields.Str(), values=fields.Float(allow_nan=False), required=True)
+
+
+class UnitCostTableSchema(Schema):
+    unit_costs = fields.Dict(metadata={"description": "kind -> {cny, basis, default, overridden}"})
