@@ -33,6 +33,7 @@ from deliberation.live_schemas import (
     SlotSchema,
     UpvoteSchema,
     VoteSchema,
+    WatchSchema,
 )
 from deliberation.lookup import get_or_404
 from deliberation.models import Comment, Hearing, Poll, Round, User
@@ -131,6 +132,13 @@ class HearingNamespace(Namespace):
             hearing, data["after_seq"], for_moderator=hearings.is_moderator(user, hearing)
         )
         return {"state": hearings.hearing_state(hearing), "comments": comments, "has_more": has_more}
+
+    @live_event(WatchSchema)
+    def on_watch(self, user: User, data: dict) -> dict:
+        """Anyone logged in watches a round's page: its phase changes and its closing arrive live."""
+        round_ = get_or_404(Round, data["round_id"])
+        join_room(round_room(round_.id))
+        return {"round_id": round_.id, "phase": round_.phase}
 
     @live_event(CommentSchema)
     def on_comment(self, user: User, data: dict) -> dict:

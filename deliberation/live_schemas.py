@@ -12,6 +12,10 @@ class JoinSchema(Schema):
     after_seq = fields.Int(load_default=None, strict=True, allow_none=True, validate=validate.Range(min=0))
 
 
+class WatchSchema(Schema):
+    round_id = fields.Int(required=True, strict=True)
+
+
 class CommentSchema(Schema):
     hearing_id = fields.Int(required=True, strict=True)
     client_id = fields.Str(required=True, validate=validate.Length(min=1, max=64))

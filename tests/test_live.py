@@ -487,3 +487,17 @@ def test_an_event_from_a_connection_without_identity_is_refused(app, people, hea
 
     client = LiveClient(app, auth={"token": "nope"})
     assert not client.connected
+
+
+def test_a_round_page_watches_its_phase_changes(client, live_client, people, hearing, token_for):
+    watcher = live_client(people["outsider"])
+    ack = watcher.emit("watch", {"round_id": hearing.round_id})
+    assert ack == {"ok": True, "round_id": hearing.round_id, "phase": "hearing"}
+    client.post(
+        f"/api/v1/rounds/{hearing.round_id}/phase",
+        json={"phase": "deciding"},
+        headers=token_for(people["moderator"]),
+    )
+    assert watcher.received("phase")[-1]["phase"] == "deciding"
+    assert watcher.emit("watch", {"round_id": 999})["error"]["code"] == "not_found"
+    assert watcher.emit("watch", {})["error"]["code"] == "invalid_input"
