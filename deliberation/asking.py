@@ -15,10 +15,15 @@ from deliberation.rounds import require_member, require_phase
 NO_AGE_BAND = "unknown"
 
 
+def check_can_answer(round_: Round, user: User) -> None:
+    """Refuse unless this person may answer the ask-whether poll now (members, while asking)."""
+    require_member(user, round_)
+    require_phase(round_, Phase.ASKING)
+
+
 def answer_whether(round_: Round, support: bool, *, by: User) -> WhetherAnswer:
     """Record (or change) a resident's yes/no while the round asks whether."""
-    require_member(by, round_)
-    require_phase(round_, Phase.ASKING)
+    check_can_answer(round_, by)
     answer = db.session.scalar(
         select(WhetherAnswer).where(WhetherAnswer.round_id == round_.id, WhetherAnswer.user_id == by.id)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask_babel import gettext as _
@@ -28,10 +29,15 @@ def active_proposal_ids(round_: Round) -> list[int]:
     )
 
 
+def check_can_vote(round_: Round, user: User) -> None:
+    """Refuse unless this person may rank the proposals now (members, while deciding)."""
+    require_member(user, round_)
+    require_phase(round_, Phase.DECIDING)
+
+
 def cast_ballot(round_: Round, ranking: list[int], *, by: User) -> Ballot:
     """Store (or replace) a resident's ranking while the round is deciding."""
-    require_member(by, round_)
-    require_phase(round_, Phase.DECIDING)
+    check_can_vote(round_, by)
     candidates = set(active_proposal_ids(round_))
     if not ranking:
         raise InvalidInput(_("Rank at least one proposal."))
@@ -54,6 +60,21 @@ def cast_ballot(round_: Round, ranking: list[int], *, by: User) -> Ballot:
 
 def my_ballot(round_: Round, user: User) -> Ballot | None:
     return db.session.scalar(select(Ballot).where(Ballot.round_id == round_.id, Ballot.user_id == user.id))
+
+
+def starting_order(round_: Round, user: User) -> tuple[list[int], list[int]]:
+    """Where a ballot page starts: (ranked, left out) proposal ids.
+
+    With a ballot, its ranking and the proposals it leaves out; without one, every
+    proposal in a shuffle fixed per person, so that none gains from always coming first.
+    """
+    candidates = active_proposal_ids(round_)
+    ballot = my_ballot(round_, user)
+    if ballot is not None:
+        ranked = [pid for pid in ballot.ranking if pid in candidates]
+        return ranked, [pid for pid in candidates if pid not in ranked]
+    shuffled = sorted(candidates, key=lambda pid: hashlib.sha256(f"{user.id}:{pid}".encode()).digest())
+    return shuffled, []
 
 
 def tally(round_: Round) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -85,6 +86,15 @@ class InvalidInput(DomainError):
 class TooManyRequests(DomainError):
     status = 429
     code = ErrorCode.TOO_MANY_REQUESTS
+
+
+def allows(check: Callable[..., object], *args: Any, **kwargs: Any) -> bool:
+    """Whether a check that raises a DomainError to refuse lets this through (for showing controls)."""
+    try:
+        check(*args, **kwargs)
+    except DomainError:
+        return False
+    return True
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

@@ -9,21 +9,31 @@ from flask_login import current_user
 from deliberation import enums
 from deliberation.enums import Language
 from deliberation.extensions import db
+from deliberation.http_errors import is_api_request
 from deliberation.labels import template_labels
 
 bp = Blueprint("preferences", __name__)
 
 
 def select_locale() -> str:
-    """The locale of this request: the person's choice, then the browser's, then the default."""
+    """The locale of this request.
+
+    For the API, the Accept-Language header when given; otherwise the person's choice
+    (this session, then the account), then the browser's, then the default.
+    """
     if not has_request_context():  # the command line and scheduled jobs
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    locales = current_app.config["LANGUAGES"]
+    if is_api_request() and request.headers.get("Accept-Language"):
+        # A program (or a page's script) says which language it wants its messages in.
+        asked = request.accept_languages.best_match(locales)
+        if asked:
+            return asked
     chosen = session.get("language")
     if chosen is None and current_user.is_authenticated:
         chosen = current_user.language
     if chosen is not None:
         return Language(chosen).locale
-    locales = current_app.config["LANGUAGES"]
     return request.accept_languages.best_match(locales) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

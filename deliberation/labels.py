@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from deliberation.enums import AgeBand, Phase, Role, SiteKind, StakeholderTag
+from deliberation.enums import AgeBand, NeedCategory, Phase, Role, SiteKind, StakeholderTag
 
 ROLE_NAMES = {
     Role.RESIDENT: _l("Resident"),
@@ -49,6 +49,17 @@ SITE_KIND_NAMES = {
     SiteKind.OTHER: _l("Other shared space"),
 }
 
+NEED_CATEGORY_NAMES = {
+    NeedCategory.SHADE: _l("Shade"),
+    NeedCategory.SEATING: _l("Seating"),
+    NeedCategory.LIGHTING: _l("Lighting"),
+    NeedCategory.PLAY: _l("Play"),
+    NeedCategory.SPORT: _l("Sport"),
+    NeedCategory.GREENERY: _l("Greenery"),
+    NeedCategory.ACCESSIBILITY: _l("Accessibility"),
+    NeedCategory.OTHER: _l("Other"),
+}
+
 
 def template_labels() -> dict[str, dict]:
     """The label tables, for templates."""
@@ -58,4 +69,5 @@ def template_labels() -> dict[str, dict]:
         "age_band_names": AGE_BAND_NAMES,
         "phase_names": PHASE_NAMES,
         "site_kind_names": SITE_KIND_NAMES,
+        "need_category_names": NEED_CATEGORY_NAMES,
     }

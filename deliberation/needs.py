@@ -19,12 +19,17 @@ from deliberation.sites import geo_site
 MAX_NEED_TEXT = 1000
 
 
+def check_can_take_part(round_: Round, user: User) -> None:
+    """Refuse unless this person may pin and support needs now (members, while the round asks what)."""
+    require_member(user, round_)
+    require_phase(round_, Phase.NEEDS)
+
+
 def add_need(
     round_: Round, text: str, category: str, geometry: Any | None, *, by: User, language: str
 ) -> Need:
     """Pin a need on the site (a point, an area, or none for the whole site) while the round asks what."""
-    require_member(by, round_)
-    require_phase(round_, Phase.NEEDS)
+    check_can_take_part(round_, by)
     text = text.strip()
     if not 1 <= len(text) <= MAX_NEED_TEXT:
         raise InvalidInput(_("Describe the need in 1 to %(n)d characters.", n=MAX_NEED_TEXT))
@@ -42,8 +47,7 @@ def add_need(
 
 def support_need(need: Need, *, by: User) -> Need:
     """Support a need; supporting it again changes nothing."""
-    require_member(by, need.round)
-    require_phase(need.round, Phase.NEEDS)
+    check_can_take_part(need.round, by)
     if any(s.user_id == by.id for s in need.supports):
         return need
     need.supports.append(NeedSupport(user_id=by.id))

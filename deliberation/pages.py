@@ -1,17 +1,135 @@
-"""The people's pages: home and the round overview."""
+"""The people's pages: home, a round and its panels, comparison, ballot, tally, sites and the community map.
+
+Handlers load, ask the domain modules what this person may do, and render; the
+pages' JavaScript then calls the JSON API with the session cookie.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.routing import BuildError
 
+from deliberation import asking, ballots, comparison, needs, proposals
+from deliberation.enums import Phase, ProposalStatus
+from deliberation.errors import allows
 from deliberation.extensions import db
+from deliberation.i18n import current_language
+from deliberation.labels import PHASE_NAMES
+from deliberation.live import HearingNamespace
 from deliberation.lookup import get_or_404
-from deliberation.models import Community, Round, Site
-from deliberation.rounds import OPEN_PHASES, next_phases
+from deliberation.map_views import community_map, comparison_maps, round_map, site_map
+from deliberation.models import Community, Proposal, Round, Site
+from deliberation.publish import NAMESPACE, Event
+from deliberation.rounds import OPEN_PHASES, available_moves
+from deliberation.sites import geo_site
+from geo.kinds import kind_of, spec
+from geo.maps import NEED_COLOURS
 
 bp = Blueprint("pages", __name__)
+
+# The phases a round walks through after its draft, in order (the stepper on the round page).
+STEPS = tuple(phase for phase in Phase if phase is not Phase.DRAFT)
+
+
+def page_url(endpoint: str, fallback: str, **values: Any) -> str:
+    """The URL of a page another part of the app may provide, or its agreed path until it does."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return request.script_root + fallback
+
+
+def proposal_url(proposal_id: int) -> str:
+    return page_url("design.proposal_page", f"/proposals/{proposal_id}", proposal_id=proposal_id)
+
+
+def editor_url(round_id: int) -> str:
+    return page_url("design.new_proposal", f"/rounds/{round_id}/proposals/new", round_id=round_id)
+
+
+@bp.context_processor
+def link_helpers() -> dict[str, Any]:
+    return {"proposal_url": proposal_url, "editor_url": editor_url}
+
+
+@bp.app_template_filter("percent")
+def percent_filter(value: float | None) -> str:
+    """A ratio as a percentage in the reader's locale (– when unknown)."""
+    return "–" if value is None else format_percent(value, format="#,##0.#%")
+
+
+@bp.app_template_filter("square_metres")
+def square_metres_filter(value: float | None) -> str:
+    return "–" if value is None else _("%(n)s m²", n=format_decimal(value, format="#,##0.#"))
+
+
+@bp.app_template_filter("cny")
+def cny_filter(value: float | None) -> str:
+    return "–" if value is None else "¥" + format_decimal(value, format="#,##0")
+
+
+@bp.app_template_filter("metric")
+def metric_filter(value: float | None, unit: str) -> str:
+    """A comparison table value in its unit."""
+    formats = {
+        comparison.Unit.RATIO: percent_filter,
+        comparison.Unit.SQUARE_METRES: square_metres_filter,
+        comparison.Unit.CNY: cny_filter,
+    }
+    if value is None:
+        return "–"
+    return formats.get(comparison.Unit(unit), lambda v: format_decimal(v))(value)
+
+
+def rounds_by_site(site_ids: list[int] | None = None) -> dict[int, list[Round]]:
+    """Rounds grouped by site, newest first (the first is a site's current round)."""
+    query = select(Round).order_by(Round.created_at.desc(), Round.id.desc())
+    if site_ids is not None:
+        query = query.where(Round.site_id.in_(site_ids))
+    grouped: dict[int, list[Round]] = {}
+    for round_ in db.session.scalars(query):
+        grouped.setdefault(round_.site_id, []).append(round_)
+    return grouped
+
+
+def round_proposals(round_: Round) -> list[Proposal]:
+    """A round's proposals, active ones first, each in submission order."""
+    found = db.session.scalars(select(Proposal).where(Proposal.round_id == round_.id).order_by(Proposal.id))
+    return sorted(found, key=lambda p: p.status != ProposalStatus.ACTIVE)
+
+
+def live_settings(round_: Round) -> dict[str, Any]:
+    """How a round page watches its round over Socket.IO: where, and the events' names."""
+    return {
+        "round_id": round_.id,
+        "namespace": NAMESPACE,
+        "socket_path": request.script_root + "/socket.io",
+        "watch": HearingNamespace.on_watch.__name__.removeprefix("on_"),
+        "events": {"phase": Event.PHASE.value, "closed": Event.CLOSED.value},
+    }
+
+
+def steps_of(round_: Round) -> list[dict[str, Any]]:
+    """The stepper: each phase after the draft, done, skipped, current or to come, with its deadline."""
+    visited = {change.to_phase for change in round_.phase_changes}
+    here = list(Phase).index(Phase(round_.phase))
+    steps = []
+    for phase in STEPS:
+        position = list(Phase).index(phase)
+        if phase == round_.phase:
+            state = "current"
+        elif position < here:
+            state = "done" if phase.value in visited else "skipped"
+        else:
+            state = "upcoming"
+        steps.append({"phase": phase.value, "state": state, "deadline": round_.deadline_of(phase)})
+    return steps
 
 
 @bp.get("/")
@@ -20,10 +138,6 @@ def home():
     if not current_user.is_authenticated:
         return render_template("home.html", communities=[], rounds_by_site={})
     communities = db.session.scalars(select(Community).order_by(Community.id)).all()
-    rounds = db.session.scalars(select(Round).order_by(Round.created_at.desc())).all()
-    rounds_by_site: dict[int, list[Round]] = {}
-    for round_ in rounds:
-        rounds_by_site.setdefault(round_.site_id, []).append(round_)
     sites = db.session.scalars(select(Site).order_by(Site.id)).all()
     sites_by_community: dict[int, list[Site]] = {}
     for site in sites:
@@ -32,7 +146,7 @@ def home():
         "home.html",
         communities=communities,
         sites_by_community=sites_by_community,
-        rounds_by_site=rounds_by_site,
+        rounds_by_site=rounds_by_site(),
         open_phases={phase.value for phase in OPEN_PHASES},
     )
 
@@ -40,6 +154,167 @@ def home():
 @bp.get("/rounds/<int:round_id>")
 @login_required
 def round_page(round_id: int):
-    """A round: its brief, phase, deadline and the record of its phase changes."""
+    """A round: brief, phase and stepper, its record, the map, and the panel of its phase."""
     round_ = get_or_404(Round, round_id)
-    return render_template("round.html", round=round_, next_phases=next_phases(round_))
+    all_proposals = round_proposals(round_)
+    active = [p for p in all_proposals if p.status == ProposalStatus.ACTIVE]
+    layer = needs.needs_layer(round_, viewer=current_user)
+    phase = Phase(round_.phase)
+    return render_template(
+        "round.html",
+        round=round_,
+        steps=steps_of(round_),
+        proposals=all_proposals,
+        active_proposals=active,
+        needs=needs.needs_of(round_),
+        needs_layer=layer,
+        need_colours=NEED_COLOURS,
+        map=round_map(round_, active, layer),
+        whether=asking.whether_results(round_) if phase is Phase.ASKING else None,
+        my_whether=asking.my_whether_answer(round_, current_user),
+        tally=ballots.tally(round_) if phase is Phase.DECIDING else None,
+        moves=available_moves(round_, current_user),
+        can={
+            "answer": allows(asking.check_can_answer, round_, current_user),
+            "pin": allows(needs.check_can_take_part, round_, current_user),
+            "submit": allows(proposals.check_can_submit, round_, current_user),
+            "vote": allows(ballots.check_can_vote, round_, current_user),
+        },
+        has_ballot=ballots.my_ballot(round_, current_user) is not None,
+        live=live_settings(round_),
+    )
+
+
+def chosen_proposals(round_: Round, ids: list[int]) -> list[Proposal]:
+    """The proposals asked for, in the order asked, each once; 404 for any not of this round."""
+    chosen = []
+    for proposal_id in dict.fromkeys(ids):
+        proposal = db.session.get(Proposal, proposal_id)
+        if proposal is None or proposal.round_id != round_.id:
+            abort(404)
+        chosen.append(proposal)
+    return chosen
+
+
+@bp.get("/rounds/<int:round_id>/compare")
+@login_required
+def compare_page(round_id: int):
+    """Proposals side by side: maps, the metrics table with the best of each row, the needs answered."""
+    round_ = get_or_404(Round, round_id)
+    chosen = chosen_proposals(round_, request.args.getlist("p", type=int))
+    versions = [p.latest_version for p in chosen]
+    answered = [set(v.need_ids) if v else set() for v in versions]
+    round_needs = needs.needs_of(round_)
+    return render_template(
+        "compare.html",
+        round=round_,
+        proposals=round_proposals(round_),
+        chosen=chosen,
+        versions=versions,
+        maps=comparison_maps(round_, chosen) if len(chosen) >= 2 else None,
+        rows=comparison.metric_rows(
+            [v.metrics if v else None for v in versions],
+            budget_cny=round_.budget_cny,
+            language=current_language().value,
+            needs_answered=[len(a) for a in answered],
+        ),
+        needs=[n for n in round_needs if any(n.id in a for a in answered)] if chosen else [],
+        answered=answered,
+    )
+
+
+@bp.get("/rounds/<int:round_id>/ballot")
+@login_required
+def ballot_page(round_id: int):
+    """Rank the proposals (members, while the round is deciding); 403 or 409 otherwise."""
+    round_ = get_or_404(Round, round_id)
+    ballots.check_can_vote(round_, current_user)
+    by_id = {p.id: p for p in round_proposals(round_)}
+    ballot = ballots.my_ballot(round_, current_user)
+    ranked, left_out = ballots.starting_order(round_, current_user)
+    return render_template(
+        "ballot.html",
+        round=round_,
+        ranked=[by_id[pid] for pid in ranked],
+        left_out=[by_id[pid] for pid in left_out],
+        mine=[by_id[pid] for pid in ballot.ranking if pid in by_id] if ballot else [],
+    )
+
+
+@bp.get("/rounds/<int:round_id>/tally")
+@login_required
+def tally_page(round_id: int):
+    """The count: first preferences, the instant-runoff rounds, the winner, and the same by age band."""
+    round_ = get_or_404(Round, round_id)
+    proposals_by_id = {p.id: p for p in round_proposals(round_)}
+    return render_template(
+        "tally.html",
+        round=round_,
+        tally=ballots.tally(round_),
+        proposals_by_id=proposals_by_id,
+        titles={str(pid): p.title for pid, p in proposals_by_id.items()},
+    )
+
+
+@bp.get("/sites/<int:site_id>")
+@login_required
+def site_page(site_id: int):
+    """A site: its plan with constraints and legend, and its design rounds."""
+    site = get_or_404(Site, site_id)
+    constraints = []
+    for feature in geo_site(site).features:
+        kind = kind_of(feature.kind)
+        constraints.append(
+            {
+                "name": spec(kind).name(current_language().value) if kind else str(feature.kind),
+                "label": feature.properties.get("label"),
+                "keep": feature.properties.get("keep") is True,
+            }
+        )
+    return render_template(
+        "site.html",
+        site=site,
+        area_m2=geo_site(site).area_m2,
+        constraints=constraints,
+        map=site_map(site),
+        rounds=rounds_by_site([site.id]).get(site.id, []),
+    )
+
+
+@bp.get("/communities/<int:community_id>/map")
+@login_required
+def community_map_page(community_id: int):
+    """The community map: every site with its current round and phase, printable, and the list."""
+    community = get_or_404(Community, community_id)
+    sites = db.session.scalars(select(Site).where(Site.community_id == community.id).order_by(Site.id)).all()
+    current = {site_id: found[0] for site_id, found in rounds_by_site([s.id for s in sites]).items()}
+    entries = []
+    for number, site in enumerate(sites, start=1):
+        round_ = current.get(site.id)
+        entries.append({"number": number, "site": site, "round": round_})
+    return render_template(
+        "community_map.html",
+        community=community,
+        entries=entries,
+        map=community_map([(e["site"], map_properties(e)) for e in entries]),
+        open_phases={phase.value for phase in OPEN_PHASES},
+    )
+
+
+def map_properties(entry: dict[str, Any]) -> dict[str, Any]:
+    """What the community map's script needs of one site: number, text and links."""
+    site, round_ = entry["site"], entry["round"]
+    text = site.name
+    if round_ is not None:
+        text += f" · {round_.title} · {PHASE_NAMES[Phase(round_.phase)]}"
+    return {
+        "id": site.id,
+        "number": entry["number"],
+        "tooltip": text,
+        "name": site.name,
+        "open": round_ is not None and Phase(round_.phase) in OPEN_PHASES,
+        "site_url": url_for("pages.site_page", site_id=site.id),
+        "round_title": round_.title if round_ else None,
+        "phase": str(PHASE_NAMES[Phase(round_.phase)]) if round_ else None,
+        "round_url": url_for("pages.round_page", round_id=round_.id) if round_ else None,
+    }

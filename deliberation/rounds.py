@@ -66,6 +66,16 @@ def next_phases(round_: Round) -> list[Phase]:
     return [move.target for move in MOVES if move.source == Phase(round_.phase)]
 
 
+def available_moves(round_: Round, user: User) -> list[Move]:
+    """The moves a person may request from where the round is (a decision is not one of them)."""
+    roles = user.roles_in(round_.community_id)
+    return [
+        move
+        for move in MOVES
+        if move.source == Phase(round_.phase) and not move.decision_only and move.role in roles
+    ]
+
+
 def create_round(site: Site, title: str, *, by: User, brief: str = "", budget_cny: int = 0) -> Round:
     """Open a new round (in draft) on a site; moderators only."""
     require_role(by, site.community_id, Role.MODERATOR)

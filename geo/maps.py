@@ -429,12 +429,14 @@ def layout_map(site: Site, layout: object, needs: object | None = None, *,
     return _parts(m, opts.height)
 
 
-def comparison_map(site: Site, layouts: Sequence[tuple[str, object]], *,
+def comparison_map(site: Site, layouts: Sequence[tuple[str, object]],
+                   needs: object | None = None, *,
                    language: str = "zh-CN", static_prefix: str = DEFAULT_STATIC_PREFIX,
                    tile_url: str | None = None, attribution: str | None = None,
                    site_plan_image: SitePlanImage | None = None,
                    height: str = "480px") -> MapParts:
-    """Several layouts on one map, switched in a layer control (the first one shown).
+    """Several layouts on one map, switched in a layer control (the first one shown),
+    optionally with the needs layer (group "needs", shown) on top.
 
     Layer group names are "proposal-0", "proposal-1", ... in the order given.
     """
@@ -447,6 +449,8 @@ def comparison_map(site: Site, layouts: Sequence[tuple[str, object]], *,
         all_features.append(features)
         _add_group(m, f"proposal-{i}", str(name), _display_features(features, opts),
                    show=i == 0)
+    if needs is not None:
+        _add_group(m, "needs", opts.text("needs"), _needs_features(needs, opts))
     _legend(m, opts, _kinds_in(*all_features))
     folium.LayerControl(collapsed=False).add_to(m)
     _fit(m, site)
@@ -509,4 +513,37 @@ def diff_map(site: Site, old: object, new: object, *, language: str = "zh-CN",
     _legend(m, opts, [], [(key, _DIFF_STYLES[key]) for key, _ in reversed(groups)])
     folium.LayerControl(collapsed=False).add_to(m)
     _fit(m, site)
+    return _parts(m, opts.height)
+
+
+_COMMUNITY_STYLES: Mapping[bool, Mapping[str, Any]] = {
+    True: {"color": "#b3322b", "fillColor": "#f4a79f", "weight": 3, "fillOpacity": 0.45},
+    False: {"color": "#37474f", "fillColor": "#cfd8dc", "weight": 2, "fillOpacity": 0.35},
+}
+
+
+def community_map(sites: Sequence[tuple[Site, Mapping[str, Any]]], *, language: str = "zh-CN",
+                  static_prefix: str = DEFAULT_STATIC_PREFIX, tile_url: str | None = None,
+                  attribution: str | None = None, height: str = "480px") -> MapParts:
+    """Every site of a community on one map (group "sites"), fitted to them all.
+
+    Each site comes with its properties: ``id`` (how page JavaScript finds its layer),
+    ``tooltip`` (plain text), ``open`` (a round is under way: drawn in the accent
+    colour) and any other JSON values, passed on to the feature for the page's script.
+    """
+    if not sites:
+        raise ValueError("a community map needs at least one site")
+    opts = _options(language, static_prefix, tile_url, attribution, None, height)
+    m = _new_map(sites[0][0], opts)
+    features = []
+    for site, props in sites:
+        extra = {k: v for k, v in props.items() if k not in ("style", "kind")}
+        features.append({"type": "Feature", "id": props.get("id"),
+                         "geometry": mapping(_round(site.boundary_lonlat)),
+                         "properties": {**extra, "kind": "site",
+                                        "style": dict(_COMMUNITY_STYLES[bool(props.get("open"))])}})
+    _add_group(m, "sites", opts.text("site"), features, control=False)
+    minx, miny, maxx, maxy = (float(v) for v in shapely.union_all(
+        [site.boundary_lonlat for site, _ in sites]).bounds)
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(24, 24), max_zoom=20)
     return _parts(m, opts.height)

@@ -18,6 +18,7 @@ from geo.maps import (
     MapParts,
     SideBySide,
     SitePlanImage,
+    community_map,
     comparison_map,
     diff_map,
     layout_map,
@@ -52,6 +53,7 @@ BUILDERS: dict[str, Callable[..., MapParts | SideBySide]] = {
     "comparison": lambda **kw: comparison_map(SITE, [("A", GOOD_LAYOUT), ("B", MINIMAL_LAYOUT)], **kw),
     "side_by_side": lambda **kw: side_by_side(SITE, ("A", GOOD_LAYOUT), ("B", MINIMAL_LAYOUT), **kw),
     "diff": lambda **kw: diff_map(SITE, MINIMAL_LAYOUT, GOOD_LAYOUT, **kw),
+    "community": lambda **kw: community_map([(SITE, {"id": 1, "tooltip": "Court", "open": True})], **kw),
 }
 
 
@@ -165,6 +167,38 @@ def test_needs_layer() -> None:
     assert '.groups["needs"]' in script
     assert json.dumps("多些树荫")[1:-1] in script  # folium embeds data as ASCII JSON
     assert "no geometry" not in script
+
+
+def test_comparison_map_can_show_the_needs_layer() -> None:
+    layouts = [("A", GOOD_LAYOUT), ("B", MINIMAL_LAYOUT)]
+    assert '.groups["needs"]' not in comparison_map(SITE, layouts).script
+    script = comparison_map(SITE, layouts, needs=NEEDS).script
+    assert '.groups["needs"]' in script
+    assert json.dumps("多些树荫")[1:-1] in script
+
+
+def test_community_map_draws_every_site_with_its_properties() -> None:
+    evil = "</script><script>alert(1)</script>"
+    other = Site.from_geojson(
+        {
+            "type": "Polygon",
+            "coordinates": [
+                [[121.5, 31.27], [121.5001, 31.27], [121.5001, 31.2701], [121.5, 31.2701], [121.5, 31.27]]
+            ],
+        }
+    )
+    parts = community_map(
+        [
+            (SITE, {"id": 7, "tooltip": evil, "open": True, "url": "/rounds/3"}),
+            (other, {"id": 8, "tooltip": "B"}),
+        ]
+    )
+    assert '.groups["sites"]' in parts.script
+    assert '"url": "/rounds/3"' in parts.script
+    assert "</script><script>" not in parts.script
+    assert parts.script.count('"kind": "site"') == 2
+    with pytest.raises(ValueError):
+        community_map([])
 
 
 def test_diff_map_styles_each_change() -> None:
