@@ -9,9 +9,10 @@ if __name__ == "__main__":
 from pathlib import Path
 from typing import Any
 
+import socketio as socketio_server
 from flask import Flask
 
-from deliberation import auth, cli, health, i18n, live, pages
+from deliberation import auth, cli, closing_pages, design_pages, health, hearing_pages, i18n, live, pages
 from deliberation.api import register_api
 from deliberation.config import DEFAULTS, TEST_OVERRIDES, config_from_environment
 from deliberation.error_handlers import register_error_handlers
@@ -41,10 +42,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    # The client manager is passed every time (None: this process alone), because the
+    # module-wide SocketIO object would otherwise keep a queue from an earlier app.
+    redis_url = app.config["REDIS_URL"]
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["REDIS_URL"],
+        client_manager=socketio_server.RedisManager(redis_url, channel="jiayuan") if redis_url else None,
     )
     api.init_app(app)
 
@@ -53,6 +57,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_api(api)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(design_pages.bp)
+    app.register_blueprint(hearing_pages.bp)
+    app.register_blueprint(closing_pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)
     cli.init_app(app)
