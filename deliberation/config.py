@@ -56,6 +56,8 @@ def config_from_environment(instance_path: str, *, need_secret: bool = True) -> 
         "PORT": int(os.environ.get("PORT", "5000")),
         "DEMO_MODE": env_flag("JIAYUAN_DEMO"),
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "zh_CN").replace("-", "_"),
+        # Dates on pages and notices are shown in the neighbourhood's time zone.
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai"),
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "gevent"),
         "TILE_URL": os.environ.get("TILE_URL") or None,
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", ""),

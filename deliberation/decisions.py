@@ -19,7 +19,7 @@ from deliberation import ballots
 from deliberation.accounts import require_role
 from deliberation.audit import record
 from deliberation.enums import AgeBand, Phase, ProposalStatus, Role
-from deliberation.errors import Conflict, InvalidInput, NotAllowed
+from deliberation.errors import Conflict, InvalidInput
 from deliberation.extensions import db
 from deliberation.models import Ballot, Comment, Decision, Evaluation, Need, Objection, Proposal, Round, User
 from deliberation.models.types import utcnow
@@ -73,14 +73,55 @@ def objection_dict(objection: Objection) -> dict[str, Any]:
     }
 
 
+# --- what a person may do now (each check raises the domain's error; pages ask with allows) ---
+
+
+def check_can_decide(round_: Round, user: User) -> None:
+    """The branch secretary, while the round is deciding and nothing stands yet."""
+    require_role(user, round_.community_id, Role.SECRETARY)
+    if standing_decision(round_) is not None:
+        raise Conflict(_("This round is closed already."))
+    require_phase(round_, Phase.DECIDING)
+
+
+def check_can_object(round_: Round, user: User) -> Decision:
+    """A member, during the notice period, before it ends; gives the decision objected to."""
+    require_member(user, round_)
+    decision = _in_notice(round_)
+    if decision.notice_ends_at <= utcnow():
+        raise Conflict(_("The notice period has ended."))
+    return decision
+
+
+def check_can_answer(round_: Round, user: User) -> None:
+    """The branch secretary, while the decision is in its notice period."""
+    require_role(user, round_.community_id, Role.SECRETARY)
+    _in_notice(round_)
+
+
+def check_can_reopen(round_: Round, user: User) -> Decision:
+    """The branch secretary, during the notice period; gives the decision to withdraw."""
+    require_role(user, round_.community_id, Role.SECRETARY)
+    return _in_notice(round_)
+
+
+def check_can_mark_in_use(round_: Round, user: User) -> None:
+    """The branch secretary, once the decision is final."""
+    require_role(user, round_.community_id, Role.SECRETARY)
+    require_phase(round_, Phase.DECIDED)
+
+
+def check_can_evaluate(round_: Round, user: User) -> None:
+    """A member, once the space is in use."""
+    require_member(user, round_)
+    require_phase(round_, Phase.IN_USE)
+
+
 def decide(
     round_: Round, proposal_id: int, rationale: str, *, by: User, version: int | None = None
 ) -> Decision:
     """The branch secretary closes the round with a proposal version and a rationale."""
-    require_role(by, round_.community_id, Role.SECRETARY)
-    if standing_decision(round_) is not None:
-        raise Conflict(_("This round is closed already."))
-    require_phase(round_, Phase.DECIDING)
+    check_can_decide(round_, by)
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or proposal.round_id != round_.id or proposal.status != ProposalStatus.ACTIVE:
         raise InvalidInput(_("Choose an active proposal of this round."))
@@ -113,7 +154,7 @@ def decide(
     )
     db.session.add(decision)
     db.session.flush()  # the standing-decision unique index refuses a concurrent second one here
-    advance(round_, Phase.NOTICE, actor=by, with_decision=True)
+    advance(round_, Phase.NOTICE, actor=by, operation="decide")
     db.session.refresh(decision)
     publish_after_commit(
         db.session,
@@ -144,10 +185,7 @@ def _in_notice(round_: Round) -> Decision:
 
 def file_objection(round_: Round, text: str, *, by: User) -> Objection:
     """A member objects to the decision during the notice period."""
-    require_member(by, round_)
-    decision = _in_notice(round_)
-    if decision.notice_ends_at <= utcnow():
-        raise Conflict(_("The notice period has ended."))
+    decision = check_can_object(round_, by)
     text = (text or "").strip()
     if not 1 <= len(text) <= MAX_TEXT:
         raise InvalidInput(_("Write the objection (1 to %(n)d characters).", n=MAX_TEXT))
@@ -175,13 +213,12 @@ def answer_objection(objection: Objection, answer: str, *, by: User) -> Objectio
 
 def reopen(round_: Round, reason: str, *, by: User) -> Decision:
     """The branch secretary withdraws the decision during the notice period: back to deciding."""
-    require_role(by, round_.community_id, Role.SECRETARY)
-    decision = _in_notice(round_)
+    decision = check_can_reopen(round_, by)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Say why the round is reopened."))
     decision.reopened_at, decision.reopen_reason, decision.reopened_by_id = utcnow(), reason, by.id
-    advance(round_, Phase.DECIDING, actor=by, reason=reason)
+    advance(round_, Phase.DECIDING, actor=by, reason=reason, operation="reopen")
     record(
         "round.reopened",
         decision,
@@ -207,7 +244,7 @@ def finalise_if_due(round_: Round, now: datetime | None = None) -> bool:
     if decision is None or not is_due(decision, now):
         return False
     decision.finalised_at = now
-    advance(round_, Phase.DECIDED, actor=None)
+    advance(round_, Phase.DECIDED, actor=None, operation="finalise")
     record("round.finalised", decision, actor=None, community_id=round_.community_id, round_id=round_.id)
     return True
 
@@ -225,13 +262,13 @@ def finalise_due(now: datetime | None = None) -> list[int]:
 
 def mark_in_use(round_: Round, *, by: User) -> None:
     """The branch secretary says the space is built and in use: residents may rate it."""
+    check_can_mark_in_use(round_, by)
     advance(round_, Phase.IN_USE, actor=by)
 
 
 def evaluate(round_: Round, ratings: dict[str, int], comment: str, *, by: User) -> Evaluation:
     """A member rates the built space (1 to 5 on each criterion); rating again replaces it."""
-    require_member(by, round_)
-    require_phase(round_, Phase.IN_USE)
+    check_can_evaluate(round_, by)
     if set(ratings) != set(CRITERIA) or not all(
         isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 5 for v in ratings.values()
     ):
@@ -289,7 +326,3 @@ def participation(round_: Round) -> dict[str, dict[str, int]]:
             table[way][user.age_band or NO_AGE_BAND] += 1
     return table
 
-
-def require_secretary(user: User, round_: Round) -> None:
-    if not user.has_role(round_.community_id, Role.SECRETARY):
-        raise NotAllowed(_("Only the branch secretary can do this."))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from deliberation.accounts import require_role
 from deliberation.audit import record
@@ -25,8 +26,9 @@ class Move:
     target: Phase
     role: Role
     needs_reason: bool = False
-    # Made only by the operation that records a decision, never by a bare phase request.
-    decision_only: bool = False
+    # The one operation that makes this move ("decide", "reopen", "finalise"): the move
+    # must also record a decision or change it, so a bare phase request may not make it.
+    operation: str | None = None
 
 
 # Forward one step at a time; from draft the moderator may skip asking and needs with a
@@ -38,11 +40,17 @@ MOVES: tuple[Move, ...] = (
     Move(Phase.NEEDS, Phase.PROPOSING, Role.MODERATOR),
     Move(Phase.PROPOSING, Phase.HEARING, Role.MODERATOR),
     Move(Phase.HEARING, Phase.DECIDING, Role.MODERATOR),
-    Move(Phase.DECIDING, Phase.NOTICE, Role.SECRETARY, decision_only=True),
-    Move(Phase.NOTICE, Phase.DECIDING, Role.SECRETARY, needs_reason=True),
-    Move(Phase.NOTICE, Phase.DECIDED, Role.SECRETARY),
+    Move(Phase.DECIDING, Phase.NOTICE, Role.SECRETARY, operation="decide"),
+    Move(Phase.NOTICE, Phase.DECIDING, Role.SECRETARY, needs_reason=True, operation="reopen"),
+    Move(Phase.NOTICE, Phase.DECIDED, Role.SECRETARY, operation="finalise"),
     Move(Phase.DECIDED, Phase.IN_USE, Role.SECRETARY),
 )
+
+OPERATION_NAMES = {
+    "decide": _l("the branch's decision"),
+    "reopen": _l("reopening the round"),
+    "finalise": _l("the end of the notice period"),
+}
 
 OPEN_PHASES = frozenset(
     {Phase.ASKING, Phase.NEEDS, Phase.PROPOSING, Phase.HEARING, Phase.DECIDING, Phase.NOTICE}
@@ -67,12 +75,12 @@ def next_phases(round_: Round) -> list[Phase]:
 
 
 def available_moves(round_: Round, user: User) -> list[Move]:
-    """The moves a person may request from where the round is (a decision is not one of them)."""
+    """The moves a person may request from where the round is (not those an operation makes)."""
     roles = user.roles_in(round_.community_id)
     return [
         move
         for move in MOVES
-        if move.source == Phase(round_.phase) and not move.decision_only and move.role in roles
+        if move.source == Phase(round_.phase) and move.operation is None and move.role in roles
     ]
 
 
@@ -96,7 +104,7 @@ def advance(
     actor: User | None,
     reason: str = "",
     deadline: datetime | None = None,
-    with_decision: bool = False,
+    operation: str | None = None,
 ) -> PhaseChange:
     """Move a round to ``target``; refuse a move the rules forbid (409) or the actor may not make (403).
 
@@ -113,8 +121,10 @@ def advance(
                 target=PHASE_NAMES[target],
             )
         )
-    if move.decision_only and not with_decision:
-        raise ForbiddenTransition(_("A round moves to its notice period only by the branch's decision."))
+    if move.operation is not None and operation != move.operation:
+        raise ForbiddenTransition(
+            _("A round makes this move only by %(operation)s.", operation=OPERATION_NAMES[move.operation])
+        )
     if actor is not None:
         require_role(actor, round_.community_id, move.role)
     if move.needs_reason and not reason.strip():

@@ -448,3 +448,18 @@ def test_concurrent_decisions_store_exactly_one(app, people, deciding, token_for
     db.session.expire_all()
     assert decisions_stored() == 1
     assert db.session.get(Round, round_id).phase == "notice"
+
+
+@pytest.mark.parametrize("target", ["decided", "deciding"])
+def test_a_bare_phase_request_cannot_finalise_or_reopen(client, token_for, people, deciding, target):
+    round_, a, _b = deciding
+    bring_to("notice", round_, a, people)
+    response = client.post(
+        f"/api/v1/rounds/{round_.id}/phase",
+        json={"phase": target, "reason": "skip it"},
+        headers=token_for(people["secretary"]),
+    )
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Round, round_.id).phase == "notice"
+    assert decisions.standing_decision(round_).finalised_at is None

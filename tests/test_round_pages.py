@@ -155,7 +155,8 @@ def test_the_round_page_has_a_stepper_with_planned_deadlines_and_skipped_steps(
         ((Role.MODERATOR,), Phase.DRAFT, ["asking", "proposing"]),
         ((Role.MODERATOR,), Phase.HEARING, ["deciding"]),
         ((Role.MODERATOR,), Phase.DECIDING, []),  # only the secretary's decision moves it on
-        ((Role.SECRETARY,), Phase.NOTICE, ["deciding", "decided"]),
+        ((Role.SECRETARY,), Phase.NOTICE, []),  # reopening and finalising belong to the decision
+        ((Role.SECRETARY,), Phase.DECIDED, ["in_use"]),
         ((Role.SECRETARY,), Phase.HEARING, []),
         ((Role.RESIDENT,), Phase.NEEDS, []),
         ((Role.DESIGNER,), Phase.PROPOSING, []),

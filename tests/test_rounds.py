@@ -25,6 +25,12 @@ ALLOWED = {
     (Phase.NOTICE, Phase.DECIDED): (Role.SECRETARY, False),
     (Phase.DECIDED, Phase.IN_USE): (Role.SECRETARY, False),
 }
+# Moves that only the operation that records or changes a decision makes.
+OPERATIONS = {
+    (Phase.DECIDING, Phase.NOTICE): "decide",
+    (Phase.NOTICE, Phase.DECIDING): "reopen",
+    (Phase.NOTICE, Phase.DECIDED): "finalise",
+}
 EVERY_MOVE = list(itertools.product(Phase, Phase))
 
 
@@ -58,7 +64,7 @@ def test_every_move_between_phases(round_in, make_user, community, source, targe
         return
 
     role, needs_reason = rule
-    by_decision = (source, target) == (Phase.DECIDING, Phase.NOTICE)
+    operation = OPERATIONS.get((source, target))
     others = [r for r in Role if r != role]
     for other in others:
         with pytest.raises(NotAllowed):
@@ -67,18 +73,20 @@ def test_every_move_between_phases(round_in, make_user, community, source, targe
                 target,
                 actor=make_user(other, community=community),
                 reason="x",
-                with_decision=by_decision,
+                operation=operation,
             )
     if needs_reason:
         with pytest.raises(InvalidInput):
-            rounds.advance(round_, target, actor=make_user(role, community=community), reason="  ")
+            rounds.advance(
+                round_, target, actor=make_user(role, community=community), reason="  ", operation=operation
+            )
     assert round_.phase == source
 
     actor = make_user(role, community=community, name="The Actor")
-    if by_decision:
+    if operation is not None:  # a bare phase request cannot make it
         with pytest.raises(rounds.ForbiddenTransition):
             rounds.advance(round_, target, actor=actor, reason="the reason")
-    change = rounds.advance(round_, target, actor=actor, reason="the reason", with_decision=by_decision)
+    change = rounds.advance(round_, target, actor=actor, reason="the reason", operation=operation)
     assert round_.phase == target
     assert (change.from_phase, change.to_phase, change.actor_id) == (source, target, actor.id)
     assert round_.phase_changes[-1] is change
