@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from deliberation import asking, ballots, comparison, needs, proposals
+from deliberation import asking, ballots, comparison, decisions, needs, proposals
 from deliberation.enums import Phase, ProposalStatus
 from deliberation.errors import allows
 from deliberation.extensions import db
@@ -156,6 +156,8 @@ def home():
 def round_page(round_id: int):
     """A round: brief, phase and stepper, its record, the map, and the panel of its phase."""
     round_ = get_or_404(Round, round_id)
+    if decisions.finalise_if_due(round_):  # a notice period that has ended makes its decision final
+        db.session.commit()
     all_proposals = round_proposals(round_)
     active = [p for p in all_proposals if p.status == ProposalStatus.ACTIVE]
     layer = needs.needs_layer(round_, viewer=current_user)
@@ -182,6 +184,8 @@ def round_page(round_id: int):
         },
         has_ballot=ballots.my_ballot(round_, current_user) is not None,
         live=live_settings(round_),
+        decision=decisions.standing_decision(round_),
+        participation=decisions.participation(round_),
     )
 
 

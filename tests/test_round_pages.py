@@ -531,3 +531,16 @@ def test_pages_load_nothing_from_another_host(client, login, community, resident
         assert re.findall(r"https?://", html) == [], path
         for link in re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html):
             assert link.startswith(("/", "#")) and not link.startswith("//"), (path, link)
+
+
+def test_the_round_page_links_the_record_and_charts_who_took_part(
+    client, login, community, make_user, make_round
+):
+    round_ = make_round(Phase.DECIDING)
+    login(make_user(Role.RESIDENT, community=community))
+    html = text(client.get(f"/rounds/{round_.id}"))
+    assert has(html, "round-record")
+    assert f'href="/rounds/{round_.id}/hearings"' in html
+    assert f'href="/rounds/{round_.id}/decision"' in html
+    assert f'href="/rounds/{round_.id}/audit"' in html
+    assert 'id="participation"' in html
