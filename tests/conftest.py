@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,10 +13,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from deliberation import accounts
-from deliberation.enums import Role
-from deliberation.extensions import db
-from deliberation.models import Community, User
+from deliberation import accounts, hearings, proposals, rounds
+from deliberation.enums import Phase, Role
+from deliberation.extensions import db, socketio
+from deliberation.models import Community, Site, User
+from tests import geo_layouts as g
 from tests.services import POSTGRES_URL, require
 
 BACKENDS = [
@@ -163,9 +165,6 @@ def login(client) -> Callable[[User], None]:
 @pytest.fixture
 def make_site(app, community):
     """A site with the named test boundary and constraints (tests/geo_layouts.py)."""
-    from deliberation.models import Site
-    from tests import geo_layouts as g
-
     def make(target_community: Community | None = None) -> Site:
         site = Site(
             community=target_community or community,
@@ -184,9 +183,6 @@ def make_site(app, community):
 @pytest.fixture
 def make_round(app, community, make_site, make_user):
     """A round placed directly in a phase (the phase table is tested on its own)."""
-    from deliberation import rounds
-    from deliberation.enums import Phase
-
     def make(phase: Phase | str = "draft", *, budget_cny: int = 500_000, site=None):
         moderator = make_user(Role.MODERATOR, community=community)
         round_ = rounds.create_round(
@@ -209,8 +205,6 @@ class LiveClient:
     NAMESPACE = "/hearing"
 
     def __init__(self, app, **connect_kwargs):
-        from deliberation.extensions import socketio
-
         self.app = app
         self.messages: list[dict] = []
         with app.app_context():
@@ -251,3 +245,42 @@ def live_client(app):
     for client in clients:
         if client.connected:
             client.disconnect()
+
+
+# --- a hearing and the people around it (tests of the live hearing and its pages) ------------
+
+
+@pytest.fixture
+def people(community, make_user):
+    """One person in each role of the community, and an outsider who is no member."""
+    return {
+        "moderator": make_user(Role.MODERATOR, Role.RESIDENT, community=community, name="Mod"),
+        "resident": make_user(Role.RESIDENT, community=community, name="Res", age_band="80_plus"),
+        "neighbour": make_user(Role.RESIDENT, community=community, name="Nei"),
+        "designer": make_user(Role.DESIGNER, community=community, name="Des"),
+        "secretary": make_user(Role.SECRETARY, community=community, name="Sec"),
+        "outsider": make_user(name="Out"),
+    }
+
+
+@pytest.fixture
+def hearing(make_round, people):
+    """A hearing of a round in its hearing phase, with two proposals' pitch slots."""
+    round_ = make_round(Phase.PROPOSING)
+    first, _ = proposals.submit_proposal(
+        round_, "Plan A", "", g.GOOD_LAYOUT, by=people["designer"], language="en"
+    )
+    second, _ = proposals.submit_proposal(
+        round_, "Plan B", "", g.GOOD_LAYOUT, by=people["designer"], language="en"
+    )
+    round_.phase = Phase.HEARING.value
+    hearing = hearings.create_hearing(
+        round_,
+        "Evening talk",
+        datetime.now(UTC),
+        "Room 1",
+        [(first.id, 300), (second.id, 120)],
+        by=people["moderator"],
+    )
+    db.session.commit()
+    return hearing

@@ -5,56 +5,20 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import segno
 
-from deliberation import hearing_pages, hearings, proposals
-from deliberation.enums import Phase, Role
+from deliberation import hearing_pages
 from deliberation.extensions import db
 from deliberation.publish import Event
-from tests import geo_layouts as g
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ["live.js", "hearing_ui.js", "hearing.js", "screen.js", "console.js", "schedule.js"]
 URL = re.compile(r"""(?:https?:)?//[A-Za-z0-9.\-]+(?::\d+)?""")
 LOADS_FROM_ELSEWHERE = re.compile(r"""<(?:script|link|img|iframe)[^>]+(?:src|href)=["'](?:https?:)?//""")
 ISLAND = re.compile(r'<script type="application/json" id="hearing-config">(.*?)</script>', re.S)
-
-
-@pytest.fixture
-def people(community, make_user):
-    return {
-        "moderator": make_user(Role.MODERATOR, Role.RESIDENT, community=community, name="Mod"),
-        "resident": make_user(Role.RESIDENT, community=community, name="Res"),
-        "designer": make_user(Role.DESIGNER, community=community, name="Des"),
-        "secretary": make_user(Role.SECRETARY, community=community, name="Sec"),
-        "outsider": make_user(name="Out"),
-    }
-
-
-@pytest.fixture
-def hearing(make_round, people):
-    round_ = make_round(Phase.PROPOSING)
-    first, _ = proposals.submit_proposal(
-        round_, "Plan A", "", g.GOOD_LAYOUT, by=people["designer"], language="en"
-    )
-    second, _ = proposals.submit_proposal(
-        round_, "Plan B", "", g.GOOD_LAYOUT, by=people["designer"], language="en"
-    )
-    round_.phase = Phase.HEARING.value
-    hearing = hearings.create_hearing(
-        round_,
-        "Evening talk",
-        datetime.now(UTC),
-        "Room 1",
-        [(first.id, 300), (second.id, 120)],
-        by=people["moderator"],
-    )
-    db.session.commit()
-    return hearing
 
 
 def page_paths(hearing) -> list[str]:

@@ -3,50 +3,16 @@ that must be refused, and for malformed payloads."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from deliberation import hearings, proposals
-from deliberation.enums import Phase, Role
+from deliberation import hearings
+from deliberation.enums import Phase
 from deliberation.extensions import db
 from deliberation.models import Comment, Hearing, Poll, Reaction
 from tests import geo_layouts as g
-
-
-@pytest.fixture
-def people(community, make_user):
-    return {
-        "moderator": make_user(Role.MODERATOR, Role.RESIDENT, community=community, name="Mod"),
-        "resident": make_user(Role.RESIDENT, community=community, name="Res", age_band="80_plus"),
-        "neighbour": make_user(Role.RESIDENT, community=community, name="Nei"),
-        "designer": make_user(Role.DESIGNER, community=community, name="Des"),
-        "secretary": make_user(Role.SECRETARY, community=community, name="Sec"),
-        "outsider": make_user(name="Out"),
-    }
-
-
-@pytest.fixture
-def hearing(make_round, people):
-    round_ = make_round(Phase.PROPOSING)
-    first, _ = proposals.submit_proposal(
-        round_, "Plan A", "", g.GOOD_LAYOUT, by=people["designer"], language="en"
-    )
-    second, _ = proposals.submit_proposal(
-        round_, "Plan B", "", g.GOOD_LAYOUT, by=people["designer"], language="en"
-    )
-    round_.phase = Phase.HEARING.value
-    hearing = hearings.create_hearing(
-        round_,
-        "Evening talk",
-        datetime.now(UTC),
-        "Room 1",
-        [(first.id, 300), (second.id, 120)],
-        by=people["moderator"],
-    )
-    db.session.commit()
-    return hearing
 
 
 def joined(live_client, user, hearing, after_seq=None):
