@@ -77,6 +77,8 @@ DEFAULTS: dict[str, Any] = {
     "API_TOKEN_MAX_AGE": 30 * 24 * 3600,
     "WTF_CSRF_TIME_LIMIT": None,
     "PASSWORD_HASH_METHOD": "scrypt",
+    # Presence counts go out at most this often per hearing (a crowd arriving at once).
+    "LIVE_COALESCE_SECONDS": 1.0,
     # flask-smorest: the OpenAPI document at /api/v1/openapi.json
     "API_TITLE": "Jiayuan",
     "API_VERSION": "v1",
@@ -104,4 +106,5 @@ TEST_OVERRIDES: dict[str, Any] = {
     "DEMO_MODE": False,
     # A cheap hash keeps the suite fast; production keeps scrypt.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "LIVE_COALESCE_SECONDS": 0,
 }

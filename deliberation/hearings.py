@@ -34,7 +34,7 @@ from deliberation.models import (
     User,
 )
 from deliberation.models.types import utcnow
-from deliberation.publish import Event, hearing_room, publish_after_commit
+from deliberation.publish import Event, hearing_room, publish_after_commit, publish_coalesced_after_commit
 from deliberation.rounds import require_member, require_phase
 from deliberation.sites import geo_site
 
@@ -243,12 +243,16 @@ def next_comment_seq(round_id: int) -> int:
 
 def _check_rate(author: User) -> None:
     now = utcnow()
-    for limit, window in RATE_LIMITS:
-        recent = db.session.scalar(
-            select(func.count())
-            .select_from(Comment)
-            .where(Comment.author_id == author.id, Comment.created_at > now - timedelta(seconds=window))
-        )
+    longest = max(window for _limit, window in RATE_LIMITS)
+    counts = db.session.execute(
+        select(
+            *(
+                func.count().filter(Comment.created_at > now - timedelta(seconds=window))
+                for _limit, window in RATE_LIMITS
+            )
+        ).where(Comment.author_id == author.id, Comment.created_at > now - timedelta(seconds=longest))
+    ).one()
+    for (limit, window), recent in zip(RATE_LIMITS, counts, strict=True):
         if recent >= limit:
             raise TooManyRequests(
                 _("You are commenting very fast: at most %(n)d comments in %(s)d seconds.", n=limit, s=window)
@@ -555,10 +559,11 @@ def presence_count(hearing_id: int) -> int:
 
 
 def _publish_presence(hearing_id: int) -> None:
-    publish_after_commit(
+    publish_coalesced_after_commit(
         db.session,
         Event.PRESENCE,
-        {"hearing_id": hearing_id, "count": presence_count(hearing_id)},
+        lambda: {"hearing_id": hearing_id, "count": presence_count(hearing_id)},
+        key=("presence", hearing_id),
         room=hearing_room(hearing_id),
     )
 

@@ -62,6 +62,8 @@ def require_joined(hearing_id: int) -> None:
 def live_event(schema: type[Schema] | None = None) -> Callable:
     """Wrap a handler: parse the payload, run it in one transaction, answer an ack."""
 
+    loader = schema() if schema else None  # one instance: schemas hold no per-call state
+
     def decorate(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         @functools.wraps(handler)
         def run(self, data: Any = None) -> dict[str, Any]:
@@ -69,7 +71,7 @@ def live_event(schema: type[Schema] | None = None) -> Callable:
             if user is None:
                 return failure(str(ErrorCode.UNAUTHORIZED), _("Please log in first."))
             try:
-                payload = schema().load(data if data is not None else {}) if schema else data
+                payload = loader.load(data if data is not None else {}) if loader else data
                 result = handler(self, user, payload)
                 db.session.commit()
                 return {"ok": True, **result}

@@ -8,14 +8,17 @@ ever hears of a change that was not stored.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from deliberation.extensions import socketio
+from deliberation.extensions import db, socketio
 
 NAMESPACE = "/hearing"
 PENDING_KEY = "jiayuan_pending_events"
@@ -50,16 +53,66 @@ class PendingEvent:
     room: str
 
 
+@dataclass(frozen=True)
+class CoalescedEvent:
+    """An event whose payload is computed when it is sent, at most once per interval and key."""
+
+    key: tuple
+    name: str
+    compute: Callable[[], dict[str, Any]]
+    room: str
+
+
 def publish_after_commit(session: Session, name: Event, payload: dict[str, Any], *, room: str) -> None:
     """Queue an event to send once ``session`` commits."""
     session.info.setdefault(PENDING_KEY, []).append(PendingEvent(str(name), payload, room))
+
+
+def publish_coalesced_after_commit(
+    session: Session, name: Event, compute: Callable[[], dict[str, Any]], *, key: tuple, room: str
+) -> None:
+    """Queue an event that many changes in a row may share (a presence count, say).
+
+    After the commit it is sent once per ``LIVE_COALESCE_SECONDS`` and key, its payload
+    computed fresh at sending time: a crowd arriving at once costs one message per
+    second instead of one per person per person.
+    """
+    if float(current_app.config.get("LIVE_COALESCE_SECONDS", 1.0)) <= 0:
+        # Sent with every change (tests): computed now, from this transaction's own state.
+        publish_after_commit(session, name, compute(), room=room)
+        return
+    session.info.setdefault(PENDING_KEY, []).append(CoalescedEvent(key, str(name), compute, room))
+
+
+_scheduled: set[tuple] = set()
+_scheduled_lock = threading.Lock()
+
+
+def _send_coalesced(app, item: CoalescedEvent, delay: float) -> None:
+    socketio.sleep(delay)
+    with _scheduled_lock:
+        _scheduled.discard(item.key)
+    with app.app_context():
+        try:
+            payload = item.compute()
+        finally:
+            db.session.remove()
+    socketio.emit(item.name, payload, namespace=NAMESPACE, to=item.room)
 
 
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, [])
     for item in pending:
-        socketio.emit(item.name, item.payload, namespace=NAMESPACE, to=item.room)
+        if isinstance(item, PendingEvent):
+            socketio.emit(item.name, item.payload, namespace=NAMESPACE, to=item.room)
+            continue
+        delay = float(current_app.config.get("LIVE_COALESCE_SECONDS", 1.0))
+        with _scheduled_lock:
+            if item.key in _scheduled:
+                continue
+            _scheduled.add(item.key)
+        socketio.start_background_task(_send_coalesced, current_app._get_current_object(), item, delay)
 
 
 @event.listens_for(Session, "after_soft_rollback")

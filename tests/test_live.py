@@ -467,3 +467,23 @@ def test_a_round_page_watches_its_phase_changes(client, live_client, people, hea
     assert watcher.received("phase")[-1]["phase"] == "deciding"
     assert watcher.emit("watch", {"round_id": 999})["error"]["code"] == "not_found"
     assert watcher.emit("watch", {})["error"]["code"] == "invalid_input"
+
+
+def test_a_crowd_arriving_at_once_gets_one_presence_count_not_one_each(app, live_client, people, hearing):
+    import time
+
+    app.config["LIVE_COALESCE_SECONDS"] = 0.3
+    watcher = joined(live_client, people["moderator"], hearing)
+    time.sleep(0.6)
+    before = len(watcher.received("presence"))
+    for role in ("resident", "neighbour", "designer", "secretary", "outsider"):
+        joined(live_client, people[role], hearing)
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and not (
+        len(watcher.received("presence")) > before and watcher.received("presence")[-1]["count"] == 6
+    ):
+        time.sleep(0.05)
+    arrived = watcher.received("presence")[before:]
+    app.config["LIVE_COALESCE_SECONDS"] = 0  # the leaving at teardown is counted at once
+    assert arrived[-1] == {"hearing_id": hearing.id, "count": 6}
+    assert len(arrived) <= 2  # five arrivals, one or two messages

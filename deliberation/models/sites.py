@@ -22,9 +22,10 @@ class Site(db.Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(32))
-    # A GeoJSON Polygon (RFC 7946, lon/lat) and a FeatureCollection of constraints.
-    boundary: Mapped[dict[str, Any]] = mapped_column(db.JSON)
-    constraints: Mapped[dict[str, Any]] = mapped_column(db.JSON)
+    # A GeoJSON Polygon (RFC 7946, lon/lat) and a FeatureCollection of constraints; loaded
+    # only when used, since most reads of a site (whose community is this?) need neither.
+    boundary: Mapped[dict[str, Any]] = mapped_column(db.JSON, deferred=True)
+    constraints: Mapped[dict[str, Any]] = mapped_column(db.JSON, deferred=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
