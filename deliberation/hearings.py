@@ -368,6 +368,17 @@ def comments_after(
     return [comment_dict(c, for_moderator=for_moderator) for c in page], has_more
 
 
+def hidden_up_to(hearing: Hearing, seq: int) -> list[dict[str, Any]]:
+    """The comments up to a sequence number that are hidden now: a client back from a gap
+    may have shown them before the moderator hid them."""
+    rows = db.session.execute(
+        select(Comment.id, Comment.seq, Comment.hidden_reason).where(
+            Comment.hearing_id == hearing.id, Comment.seq <= seq, Comment.hidden_at.is_not(None)
+        )
+    ).all()
+    return [{"id": row.id, "seq": row.seq, "reason": row.hidden_reason} for row in rows]
+
+
 def comments_before(
     hearing: Hearing, before_seq: int, *, for_moderator: bool = False
 ) -> tuple[list[dict], bool]:

@@ -133,7 +133,14 @@ class HearingNamespace(Namespace):
         comments, has_more = hearings.comments_after(
             hearing, data["after_seq"], for_moderator=hearings.is_moderator(user, hearing)
         )
-        return {"state": hearings.hearing_state(hearing), "comments": comments, "has_more": has_more}
+        after = data["after_seq"]
+        hidden = hearings.hidden_up_to(hearing, after) if after is not None else []
+        return {
+            "state": hearings.hearing_state(hearing),
+            "comments": comments,
+            "has_more": has_more,
+            "hidden": hidden,
+        }
 
     @live_event(WatchSchema)
     def on_watch(self, user: User, data: dict) -> dict:

@@ -487,3 +487,15 @@ def test_a_crowd_arriving_at_once_gets_one_presence_count_not_one_each(app, live
     app.config["LIVE_COALESCE_SECONDS"] = 0  # the leaving at teardown is counted at once
     assert arrived[-1] == {"hearing_id": hearing.id, "count": 6}
     assert len(arrived) <= 2  # five arrivals, one or two messages
+
+
+def test_a_client_back_from_a_gap_learns_what_was_hidden_meanwhile(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    seen = send(resident, hearing, "rude words")["comment"]
+    resident.disconnect()
+    moderator = joined(live_client, people["moderator"], hearing)
+    moderator.emit("hide", {"comment_id": seen["id"], "reason": "insult"})
+    back = live_client(people["resident"])
+    ack = back.emit("join", {"hearing_id": hearing.id, "after_seq": seen["seq"]})
+    assert ack["comments"] == []
+    assert ack["hidden"] == [{"id": seen["id"], "seq": seen["seq"], "reason": "insult"}]

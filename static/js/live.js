@@ -140,14 +140,7 @@
       socket.on(on.comment, (comment) => {
         if (comment.hearing_id === this.hearingId) this._merge([comment]);
       });
-      socket.on(on.comment_hidden, (data) => {
-        const comment = this.comments.get(data.id);
-        if (!comment) return;
-        comment.hidden = true;
-        comment.hidden_reason = data.reason;
-        if (!this.config.moderator) comment.body = null;
-        this._call("comments", [comment]);
-      });
+      socket.on(on.comment_hidden, (data) => this._hide([data]));
       socket.on(on.reactions, (data) => {
         const comment = this.comments.get(data.id);
         if (!comment) return;
@@ -215,6 +208,7 @@
         if (ack.state.slot) this.clock.sync(ack.state.slot.server_now);
         if (this.lastSeq === null) this.lastSeq = 0;
         this._merge(ack.comments);
+        this._hide(ack.hidden || []); // hidden by the moderator while this page was away
         if (first) this.hasOlder = Boolean(ack.has_more);
         this._setStatus("connected");
         this._showPresence(ack.state.presence);
@@ -222,6 +216,20 @@
         if (!first && ack.has_more) this._catchUp();
         this._flushOutbox();
       });
+    }
+
+    /** Comments the moderator hid: keep their place, drop their text (moderators keep it). */
+    _hide(items) {
+      const changed = [];
+      for (const data of items) {
+        const comment = this.comments.get(data.id);
+        if (!comment || (comment.hidden && comment.hidden_reason === data.reason)) continue;
+        comment.hidden = true;
+        comment.hidden_reason = data.reason;
+        if (!this.config.moderator) comment.body = null;
+        changed.push(comment);
+      }
+      if (changed.length) this._call("comments", changed);
     }
 
     /** More was missed than one replay holds: page through the rest over HTTP. */
