@@ -7,12 +7,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from deliberation.audit import record
-from deliberation.enums import AgeBand, Phase
+from deliberation.enums import NO_AGE_BAND, Phase, reporting_age_bands
 from deliberation.extensions import db
 from deliberation.models import Membership, Round, User, WhetherAnswer
 from deliberation.rounds import require_member, require_phase
-
-NO_AGE_BAND = "unknown"
 
 
 def check_can_answer(round_: Round, user: User) -> None:
@@ -43,7 +41,7 @@ def whether_results(round_: Round) -> dict[str, Any]:
     )
     answers = db.session.scalars(select(WhetherAnswer).where(WhetherAnswer.round_id == round_.id)).all()
     bands: dict[str, dict[str, int]] = {
-        band: {"yes": 0, "no": 0} for band in [*(b.value for b in AgeBand), NO_AGE_BAND]
+        band: {"yes": 0, "no": 0} for band in reporting_age_bands()
     }
     for answer in answers:
         band = answer.user.age_band or NO_AGE_BAND

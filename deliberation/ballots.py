@@ -9,14 +9,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from deliberation.audit import record
-from deliberation.enums import AgeBand, Phase, ProposalStatus
+from deliberation.enums import NO_AGE_BAND, Phase, ProposalStatus, reporting_age_bands
 from deliberation.errors import InvalidInput
 from deliberation.extensions import db
 from deliberation.models import Ballot, Proposal, Round, User
 from deliberation.rounds import require_member, require_phase
 from deliberation.tally import instant_runoff
-
-NO_AGE_BAND = "unknown"
 
 
 def active_proposal_ids(round_: Round) -> list[int]:
@@ -83,7 +81,7 @@ def tally(round_: Round) -> dict[str, Any]:
     ballots = db.session.scalars(select(Ballot).where(Ballot.round_id == round_.id).order_by(Ballot.id)).all()
     overall = instant_runoff(candidates, [b.ranking for b in ballots])
     by_band: dict[str, Any] = {}
-    for band in [*(b.value for b in AgeBand), NO_AGE_BAND]:
+    for band in reporting_age_bands():
         rankings = [b.ranking for b in ballots if (b.user.age_band or NO_AGE_BAND) == band]
         result = instant_runoff(candidates, rankings)
         by_band[band] = {

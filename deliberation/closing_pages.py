@@ -25,12 +25,12 @@ from werkzeug.security import safe_join
 
 import geo
 from deliberation import ballots, decisions, record_export
-from deliberation.enums import AgeBand, Language, Phase, ProposalStatus
+from deliberation.enums import Language, Phase, ProposalStatus, reporting_age_bands
 from deliberation.errors import NotFound, allows
 from deliberation.extensions import db
 from deliberation.i18n import current_language
 from deliberation.labels import PHASE_NAMES
-from deliberation.lookup import get_or_404
+from deliberation.lookup import round_for_reading
 from deliberation.models import (
     AuditEntry,
     Decision,
@@ -49,15 +49,7 @@ from geo.kinds import kind_of, spec
 bp = Blueprint("closing", __name__)
 
 # The age bands in the domain's order (a stored tally's JSON may come back with sorted keys).
-AGE_BANDS = (*(band.value for band in AgeBand), decisions.NO_AGE_BAND)
-
-
-def load_round(round_id: int) -> Round:
-    """A round, its decision made final first if its notice period is over (final on read)."""
-    round_ = get_or_404(Round, round_id)
-    if decisions.finalise_if_due(round_):
-        db.session.commit()
-    return round_
+AGE_BANDS = tuple(reporting_age_bands())
 
 
 def round_proposals(round_: Round) -> dict[int, Proposal]:
@@ -134,7 +126,7 @@ def decision_script_data(round_: Round, tally: dict[str, Any] | None, proposals:
 @login_required
 def decision_page(round_id: int):
     """The decision: the secretary's form while deciding; then the plan, the notice period and objections."""
-    round_ = load_round(round_id)
+    round_ = round_for_reading(round_id)
     decision = decisions.standing_decision(round_)
     proposals = round_proposals(round_)
     can = {
@@ -189,7 +181,7 @@ def in_requested_language() -> Iterator[None]:
 
 def render_notice(round_id: int, *, pdf: bool) -> str:
     """The decision notice's HTML; 404 when the round has no decision standing."""
-    round_ = load_round(round_id)
+    round_ = round_for_reading(round_id)
     decision = decisions.standing_decision(round_)
     if decision is None:
         raise NotFound(_("This round has no decision yet."))
@@ -278,7 +270,7 @@ def criterion_names() -> dict[str, str]:
 @login_required
 def evaluate_page(round_id: int):
     """Rate the built space once it is in use (changeable), and the residents' results charted."""
-    round_ = load_round(round_id)
+    round_ = round_for_reading(round_id)
     in_use = Phase(round_.phase) is Phase.IN_USE
     mine = db.session.scalar(
         select(Evaluation).where(Evaluation.round_id == round_.id, Evaluation.user_id == current_user.id)
@@ -319,7 +311,7 @@ def evaluate_page(round_id: int):
 @login_required
 def participation_page(round_id: int):
     """Who took part, by age band: needs, comments, ballots and evaluations, charted and tabled."""
-    round_ = load_round(round_id)
+    round_ = round_for_reading(round_id)
     return render_template(
         "participation.html", round=round_, participation=decisions.participation(round_)
     )
@@ -390,7 +382,7 @@ def phase_name(value: str | None) -> str:
 @login_required
 def audit_page(round_id: int):
     """The round's audit log, oldest first, in words; and the public record to download."""
-    round_ = load_round(round_id)
+    round_ = round_for_reading(round_id)
     entries = db.session.scalars(
         select(AuditEntry).where(AuditEntry.round_id == round_.id).order_by(AuditEntry.id)
     ).all()
@@ -420,7 +412,7 @@ def audit_page(round_id: int):
 @login_required
 def export_download(round_id: int):
     """The round's public record (as the API's export) as a file to download."""
-    round_ = load_round(round_id)
+    round_ = round_for_reading(round_id)
     body = json.dumps(record_export.export_round(round_), ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="round-{round_.id}.json"'

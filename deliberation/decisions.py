@@ -18,7 +18,7 @@ from sqlalchemy import select
 from deliberation import ballots
 from deliberation.accounts import require_role
 from deliberation.audit import record
-from deliberation.enums import AgeBand, Phase, ProposalStatus, Role
+from deliberation.enums import NO_AGE_BAND, Phase, ProposalStatus, Role, reporting_age_bands
 from deliberation.errors import Conflict, InvalidInput
 from deliberation.extensions import db
 from deliberation.models import Ballot, Comment, Decision, Evaluation, Need, Objection, Proposal, Round, User
@@ -32,7 +32,6 @@ MIN_RATIONALE = 10
 MIN_RATIONALE_AGAINST_TALLY = 100
 MAX_TEXT = 5000
 CRITERIA = ("usability", "safety", "beauty", "all_ages")
-NO_AGE_BAND = "unknown"
 
 
 def standing_decision(round_: Round) -> Decision | None:
@@ -318,7 +317,7 @@ def participation(round_: Round) -> dict[str, dict[str, int]]:
         "ballots": select(Ballot.user_id).where(Ballot.round_id == round_.id),
         "evaluations": select(Evaluation.user_id).where(Evaluation.round_id == round_.id),
     }
-    bands = [*(b.value for b in AgeBand), NO_AGE_BAND]
+    bands = reporting_age_bands()
     table: dict[str, dict[str, int]] = {way: dict.fromkeys(bands, 0) for way in ways}
     for way, query in ways.items():
         people = {pid for pid in db.session.scalars(query) if pid is not None}

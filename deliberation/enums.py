@@ -27,6 +27,15 @@ class AgeBand(StrEnum):
     OVER_80 = "80_plus"
 
 
+# Tallies and charts by age band also count people who gave none, under this key.
+NO_AGE_BAND = "unknown"
+
+
+def reporting_age_bands() -> list[str]:
+    """The age bands a report breaks down by, youngest first, then "unknown"."""
+    return [*(band.value for band in AgeBand), NO_AGE_BAND]
+
+
 class Language(StrEnum):
     """A language as the contract spells it (BCP 47); Babel spells zh-CN as zh_CN."""
 

@@ -6,8 +6,10 @@ from typing import TypeVar
 
 from flask_babel import gettext as _
 
+from deliberation import decisions
 from deliberation.errors import NotFound
 from deliberation.extensions import db
+from deliberation.models import Round
 
 T = TypeVar("T")
 
@@ -18,3 +20,12 @@ def get_or_404(model: type[T], ident: object) -> T:
     if obj is None:
         raise NotFound(_("Not found."))
     return obj
+
+
+def round_for_reading(round_id: object) -> Round:
+    """A round as every page and API read sees it: a decision whose notice period is over
+    is made final first ("final on read"; the scheduled command does the same)."""
+    round_ = get_or_404(Round, round_id)
+    if decisions.finalise_if_due(round_):
+        db.session.commit()
+    return round_

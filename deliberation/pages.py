@@ -22,7 +22,7 @@ from deliberation.extensions import db
 from deliberation.i18n import current_language
 from deliberation.labels import PHASE_NAMES
 from deliberation.live import HearingNamespace
-from deliberation.lookup import get_or_404
+from deliberation.lookup import get_or_404, round_for_reading
 from deliberation.map_views import community_map, comparison_maps, round_map, site_map
 from deliberation.models import Community, Proposal, Round, Site
 from deliberation.publish import NAMESPACE, Event
@@ -155,9 +155,7 @@ def home():
 @login_required
 def round_page(round_id: int):
     """A round: brief, phase and stepper, its record, the map, and the panel of its phase."""
-    round_ = get_or_404(Round, round_id)
-    if decisions.finalise_if_due(round_):  # a notice period that has ended makes its decision final
-        db.session.commit()
+    round_ = round_for_reading(round_id)
     all_proposals = round_proposals(round_)
     active = [p for p in all_proposals if p.status == ProposalStatus.ACTIVE]
     layer = needs.needs_layer(round_, viewer=current_user)

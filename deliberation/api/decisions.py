@@ -22,18 +22,10 @@ from deliberation.api.schemas import (
 )
 from deliberation.errors import NotFound
 from deliberation.extensions import db
-from deliberation.lookup import get_or_404
-from deliberation.models import AuditEntry, Objection, Round
+from deliberation.lookup import get_or_404, round_for_reading
+from deliberation.models import AuditEntry, Objection
 
 blp = Blueprint("api_decisions", __name__, url_prefix="/api/v1", description="Decisions and evaluations")
-
-
-def _round(round_id: int) -> Round:
-    """Load a round, making its decision final first if its notice period is over."""
-    round_ = get_or_404(Round, round_id)
-    if decisions.finalise_if_due(round_):
-        db.session.commit()
-    return round_
 
 
 @blp.post("/rounds/<int:round_id>/decision")
@@ -44,7 +36,11 @@ def _round(round_id: int) -> Round:
 def decide(body, round_id: int):
     """Close the round with a proposal version and the rationale; the branch secretary only."""
     decision = decisions.decide(
-        _round(round_id), body["proposal_id"], body["rationale"], by=current_user, version=body["version"]
+        round_for_reading(round_id),
+        body["proposal_id"],
+        body["rationale"],
+        by=current_user,
+        version=body["version"],
     )
     db.session.commit()
     return decisions.decision_dict(decision)
@@ -55,7 +51,7 @@ def decide(body, round_id: int):
 @blp.response(200, DecisionSchema)
 def get_decision(round_id: int):
     """The decision that stands, with its objections and answers."""
-    decision = decisions.standing_decision(_round(round_id))
+    decision = decisions.standing_decision(round_for_reading(round_id))
     if decision is None:
         raise NotFound(_("This round has no decision yet."))
     return decisions.decision_dict(decision)
@@ -67,7 +63,7 @@ def get_decision(round_id: int):
 @blp.response(201, ObjectionSchema)
 def object_to(body, round_id: int):
     """Object to the decision during the notice period; members only."""
-    objection = decisions.file_objection(_round(round_id), body["text"], by=current_user)
+    objection = decisions.file_objection(round_for_reading(round_id), body["text"], by=current_user)
     db.session.commit()
     return decisions.objection_dict(objection)
 
@@ -91,7 +87,7 @@ def answer(body, objection_id: int):
 @blp.response(200, RoundSchema)
 def reopen(body, round_id: int):
     """Withdraw the decision during the notice period and return to deciding; with a reason."""
-    round_ = _round(round_id)
+    round_ = round_for_reading(round_id)
     decisions.reopen(round_, body["reason"], by=current_user)
     db.session.commit()
     return round_
@@ -102,7 +98,7 @@ def reopen(body, round_id: int):
 @blp.response(200, RoundSchema)
 def in_use(round_id: int):
     """The space is built and in use: residents may now rate it. The branch secretary only."""
-    round_ = _round(round_id)
+    round_ = round_for_reading(round_id)
     decisions.mark_in_use(round_, by=current_user)
     db.session.commit()
     return round_
@@ -114,7 +110,7 @@ def in_use(round_id: int):
 @blp.response(201, EvaluationResultsSchema)
 def evaluate(body, round_id: int):
     """Rate the built space (1 to 5 each); rating again replaces your evaluation. Answers the results."""
-    round_ = _round(round_id)
+    round_ = round_for_reading(round_id)
     decisions.evaluate(round_, body["ratings"], body["comment"], by=current_user)
     db.session.commit()
     return decisions.evaluation_results(round_)
@@ -125,7 +121,7 @@ def evaluate(body, round_id: int):
 @blp.response(200, EvaluationResultsSchema)
 def evaluations(round_id: int):
     """The residents' ratings of the built space."""
-    return decisions.evaluation_results(_round(round_id))
+    return decisions.evaluation_results(round_for_reading(round_id))
 
 
 @blp.get("/rounds/<int:round_id>/participation")
@@ -133,7 +129,7 @@ def evaluations(round_id: int):
 @blp.response(200)
 def participation(round_id: int):
     """How many people of each age band took part: needs, comments, ballots, evaluations."""
-    return decisions.participation(_round(round_id))
+    return decisions.participation(round_for_reading(round_id))
 
 
 @blp.get("/rounds/<int:round_id>/audit")
@@ -141,7 +137,7 @@ def participation(round_id: int):
 @blp.response(200, AuditLogSchema)
 def audit(round_id: int):
     """The round's audit log, oldest first (append-only)."""
-    round_ = _round(round_id)
+    round_ = round_for_reading(round_id)
     entries = db.session.scalars(
         select(AuditEntry).where(AuditEntry.round_id == round_.id).order_by(AuditEntry.id)
     ).all()
@@ -153,4 +149,4 @@ def audit(round_id: int):
 @blp.response(200)
 def export(round_id: int):
     """The whole round for the public record: JSON with the GeoJSON of every version and the decision."""
-    return record_export.export_round(_round(round_id))
+    return record_export.export_round(round_for_reading(round_id))

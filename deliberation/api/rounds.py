@@ -23,7 +23,7 @@ from deliberation.api.schemas import (
 from deliberation.errors import NotFound
 from deliberation.extensions import db
 from deliberation.i18n import current_language
-from deliberation.lookup import get_or_404
+from deliberation.lookup import get_or_404, round_for_reading
 from deliberation.models import Need, Round, Site
 
 blp = Blueprint("api_rounds", __name__, url_prefix="/api/v1", description="Design rounds")
@@ -48,7 +48,7 @@ def create_round(body):
 @blp.response(200, RoundSchema)
 def get_round(round_id: int):
     """A round with its phase, deadlines and the record of its phase changes."""
-    return get_or_404(Round, round_id)
+    return round_for_reading(round_id)
 
 
 @blp.post("/rounds/<int:round_id>/phase")
