@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from deliberation.audit import record
 from deliberation.enums import AgeBand, Language, Role, StakeholderTag, values
@@ -165,10 +165,6 @@ def grant_role(
             role=role.value,
         )
     return membership
-
-
-def count_users() -> int:
-    return db.session.scalar(select(func.count()).select_from(User)) or 0
 
 
 def unit_cost_table(community: Community) -> dict[str, dict[str, object]]:

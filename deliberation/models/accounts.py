@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -72,17 +71,6 @@ class User(UserMixin, db.Model):
     def is_member_of(self, community_id: int) -> bool:
         return self.membership_in(community_id) is not None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "email": self.email,
-            "name": self.name,
-            "age_band": self.age_band,
-            "language": self.language,
-            "large_text": self.large_text,
-            "memberships": [m.to_dict() for m in self.memberships],
-        }
-
 
 class Community(db.Model):
     __tablename__ = "communities"
@@ -100,14 +88,6 @@ class Community(db.Model):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="community", cascade="all, delete-orphan"
     )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "district": self.district,
-            "notice_days": self.notice_days,
-        }
 
 
 class Membership(db.Model):
@@ -134,13 +114,6 @@ class Membership(db.Model):
     @property
     def role_set(self) -> set[Role]:
         return {Role(r.role) for r in self.roles}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "community_id": self.community_id,
-            "roles": sorted(r.role for r in self.roles),
-            "stakeholder": self.stakeholder,
-        }
 
 
 class MemberRole(db.Model):

@@ -47,19 +47,6 @@ class Proposal(db.Model):
     def is_designer(self, user: User) -> bool:
         return any(d.user_id == user.id for d in self.designers)
 
-    def to_dict(self) -> dict[str, Any]:
-        latest = self.latest_version
-        return {
-            "id": self.id,
-            "round_id": self.round_id,
-            "title": self.title,
-            "summary": self.summary,
-            "status": self.status,
-            "designers": [{"id": d.user_id, "name": d.user.name} for d in self.designers],
-            "latest_version": latest.number if latest else None,
-            "created_at": self.created_at.isoformat(),
-        }
-
 
 class ProposalDesigner(db.Model):
     """A designer of a proposal; a team (such as a couple) has several."""
@@ -97,15 +84,6 @@ class ProposalVersion(db.Model):
     @property
     def need_ids(self) -> list[int]:
         return sorted(answer.need_id for answer in self.answers)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "proposal_id": self.proposal_id,
-            "number": self.number,
-            "note": self.note,
-            "metrics": self.metrics,
-            "created_at": self.created_at.isoformat(),
-        }
 
 
 class VersionNeed(db.Model):

@@ -52,19 +52,6 @@ class Round(db.Model):
     def community_id(self) -> int:
         return self.site.community_id
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "site_id": self.site_id,
-            "community_id": self.community_id,
-            "title": self.title,
-            "brief": self.brief,
-            "budget_cny": self.budget_cny,
-            "phase": self.phase,
-            "deadlines": {d.phase: d.due_at.isoformat() for d in self.deadlines},
-            "created_at": self.created_at.isoformat(),
-        }
-
 
 class PhaseChange(db.Model):
     """One move of a round from a phase to another: who, when and why."""

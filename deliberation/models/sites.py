@@ -45,11 +45,3 @@ class Site(db.Model):
                 "constraints": self.constraints,
             },
         }
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "community_id": self.community_id,
-            "name": self.name,
-            "kind": self.kind,
-        }
