@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 import geo
 from deliberation.accounts import require_role
@@ -193,8 +194,13 @@ def end_hearing(hearing: Hearing, *, by: User) -> Hearing:
 # --- comments ----------------------------------------------------------------------------
 
 
-def comment_dict(comment: Comment, *, for_moderator: bool = False) -> dict[str, Any]:
-    """A comment as clients receive it; a hidden one keeps its place (seq) but not its text."""
+def comment_dict(
+    comment: Comment, *, for_moderator: bool = False, community_id: int | None = None
+) -> dict[str, Any]:
+    """A comment as clients receive it; a hidden one keeps its place (seq) but not its text.
+
+    ``community_id`` (of the comment's round) saves a look-up per comment on a page of them.
+    """
     hidden = comment.hidden_at is not None
     counts: dict[str, int] = {}
     for reaction in comment.reactions:
@@ -208,7 +214,7 @@ def comment_dict(comment: Comment, *, for_moderator: bool = False) -> dict[str, 
         "author": {
             "id": comment.author_id,
             "name": comment.author.name,
-            "stakeholder": _stakeholder_of(comment),
+            "stakeholder": _stakeholder_of(comment, community_id),
         },
         "parent_id": comment.parent_id,
         "proposal_id": comment.proposal_id,
@@ -224,9 +230,10 @@ def comment_dict(comment: Comment, *, for_moderator: bool = False) -> dict[str, 
     return data
 
 
-def _stakeholder_of(comment: Comment) -> str | None:
+def _stakeholder_of(comment: Comment, community_id: int | None) -> str | None:
     """The author's stakeholder tag in the round's community, shown beside the comment."""
-    community_id = db.session.get(Round, comment.round_id).community_id
+    if community_id is None:
+        community_id = db.session.get(Round, comment.round_id).community_id
     membership = comment.author.membership_in(community_id)
     return membership.stakeholder if membership else None
 
@@ -350,11 +357,21 @@ def add_comment(
     return comment, True
 
 
+def _replay_query(hearing: Hearing):
+    """A hearing's comments with what comment_dict reads of their authors loaded in batches
+    (a page of 200 would otherwise load each author's memberships one by one)."""
+    return (
+        select(Comment)
+        .where(Comment.hearing_id == hearing.id)
+        .options(selectinload(Comment.author).selectinload(User.memberships))
+    )
+
+
 def comments_after(
     hearing: Hearing, after_seq: int | None, *, for_moderator: bool = False
 ) -> tuple[list[dict], bool]:
     """The comments after a sequence number (or the latest ones), in order; and whether there are more."""
-    query = select(Comment).where(Comment.hearing_id == hearing.id)
+    query = _replay_query(hearing)
     if after_seq is None:
         latest = db.session.scalars(query.order_by(Comment.seq.desc()).limit(REPLAY_PAGE + 1)).all()
         has_more = len(latest) > REPLAY_PAGE
@@ -365,7 +382,8 @@ def comments_after(
         ).all()
         has_more = len(found) > REPLAY_PAGE
         page = list(found[:REPLAY_PAGE])
-    return [comment_dict(c, for_moderator=for_moderator) for c in page], has_more
+    community_id = hearing.round.community_id
+    return [comment_dict(c, for_moderator=for_moderator, community_id=community_id) for c in page], has_more
 
 
 def hidden_up_to(hearing: Hearing, seq: int) -> list[dict[str, Any]]:
@@ -384,14 +402,16 @@ def comments_before(
 ) -> tuple[list[dict], bool]:
     """Older comments, for paging back through a long hearing."""
     found = db.session.scalars(
-        select(Comment)
-        .where(Comment.hearing_id == hearing.id, Comment.seq < before_seq)
+        _replay_query(hearing)
+        .where(Comment.seq < before_seq)
         .order_by(Comment.seq.desc())
         .limit(REPLAY_PAGE + 1)
     ).all()
-    return [comment_dict(c, for_moderator=for_moderator) for c in reversed(found[:REPLAY_PAGE])], len(
-        found
-    ) > REPLAY_PAGE
+    community_id = hearing.round.community_id
+    return [
+        comment_dict(c, for_moderator=for_moderator, community_id=community_id)
+        for c in reversed(found[:REPLAY_PAGE])
+    ], len(found) > REPLAY_PAGE
 
 
 def hide_comment(comment: Comment, reason: str, *, by: User) -> Comment:
