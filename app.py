@@ -6,6 +6,7 @@ if __name__ == "__main__":
 
     monkey.patch_all()
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(DEFAULTS)
     overrides = dict(config or {})
-    if overrides.get("TESTING"):
+    testing = bool(overrides.get("TESTING"))
+    if testing:
         overrides = {**TEST_OVERRIDES, **overrides}
-    # The environment is read after the overrides are known so that tests never
-    # create a secret key file or a database in the instance folder.
-    environment = config_from_environment(app.instance_path, need_secret="SECRET_KEY" not in overrides)
+    # Tests see the defaults of an empty environment, never the caller's; the
+    # environment is read after the overrides are known so that tests never create a
+    # secret key file or a database in the instance folder.
+    environment = config_from_environment(
+        app.instance_path, {} if testing else os.environ, need_secret="SECRET_KEY" not in overrides
+    )
     app.config.update({k: v for k, v in environment.items() if k not in overrides})
     app.config.update(overrides)
 
@@ -44,11 +49,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     # The client manager is passed every time (None: this process alone), because the
     # module-wide SocketIO object would otherwise keep a queue from an earlier app.
-    redis_url = app.config["REDIS_URL"]
+    redis_url, channel = app.config["REDIS_URL"], app.config["REDIS_CHANNEL"]
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        client_manager=socketio_server.RedisManager(redis_url, channel="jiayuan") if redis_url else None,
+        client_manager=socketio_server.RedisManager(redis_url, channel=channel) if redis_url else None,
     )
     api.init_app(app)
 

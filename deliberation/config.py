@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,9 @@ from geo import MAX_LAYOUT_BYTES
 TRUE_WORDS = {"1", "true", "yes", "on"}
 
 
-def env_flag(name: str, default: bool = False) -> bool:
+def env_flag(name: str, default: bool = False, *, environ: Mapping[str, str] = os.environ) -> bool:
     """Read a yes/no environment variable."""
-    value = os.environ.get(name)
+    value = environ.get(name)
     if value is None:
         return default
     return value.strip().lower() in TRUE_WORDS
@@ -42,25 +43,30 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def config_from_environment(instance_path: str, *, need_secret: bool = True) -> dict[str, Any]:
-    """Build the app's configuration from environment variables."""
-    database_url = os.environ.get("DATABASE_URL") or (
+def config_from_environment(
+    instance_path: str, environ: Mapping[str, str] = os.environ, *, need_secret: bool = True
+) -> dict[str, Any]:
+    """Build the app's configuration from environment variables (``environ``)."""
+    database_url = environ.get("DATABASE_URL") or (
         "sqlite:///" + str(Path(instance_path) / "jiayuan.sqlite3")
     )
     return {
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "SECRET_KEY": os.environ.get("SECRET_KEY")
+        "REDIS_URL": environ.get("REDIS_URL") or None,
+        # Processes that share one Redis exchange live events on this channel; two
+        # deployments (or two test runs) on one Redis each need their own.
+        "REDIS_CHANNEL": environ.get("REDIS_CHANNEL") or "jiayuan",
+        "SECRET_KEY": environ.get("SECRET_KEY")
         or (instance_secret_key(instance_path) if need_secret else None),
-        "HOST": os.environ.get("HOST", "127.0.0.1"),
-        "PORT": int(os.environ.get("PORT", "5000")),
-        "DEMO_MODE": env_flag("JIAYUAN_DEMO"),
-        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "zh_CN").replace("-", "_"),
+        "HOST": environ.get("HOST", "127.0.0.1"),
+        "PORT": int(environ.get("PORT", "5000")),
+        "DEMO_MODE": env_flag("JIAYUAN_DEMO", environ=environ),
+        "BABEL_DEFAULT_LOCALE": environ.get("DEFAULT_LANGUAGE", "zh_CN").replace("-", "_"),
         # Dates on pages and notices are shown in the neighbourhood's time zone.
-        "BABEL_DEFAULT_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai"),
-        "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "gevent"),
-        "TILE_URL": os.environ.get("TILE_URL") or None,
-        "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", ""),
+        "BABEL_DEFAULT_TIMEZONE": environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai"),
+        "SOCKETIO_ASYNC_MODE": environ.get("SOCKETIO_ASYNC_MODE", "gevent"),
+        "TILE_URL": environ.get("TILE_URL") or None,
+        "TILE_ATTRIBUTION": environ.get("TILE_ATTRIBUTION", ""),
     }
 
 
@@ -98,8 +104,12 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# Tests never read the environment: a developer's DISPLAY_TIMEZONE, REDIS_URL or
+# DEFAULT_LANGUAGE must not change what they see. They start from the defaults an empty
+# environment gives, then these.
 TEST_OVERRIDES: dict[str, Any] = {
     "TESTING": True,
+    "SQLALCHEMY_DATABASE_URI": "sqlite://",
     "SECRET_KEY": "test-secret",
     "WTF_CSRF_ENABLED": False,
     "SOCKETIO_ASYNC_MODE": "threading",

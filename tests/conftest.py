@@ -18,7 +18,7 @@ from deliberation.enums import Phase, Role
 from deliberation.extensions import db, socketio
 from deliberation.models import Community, Site, User
 from tests import geo_layouts as g
-from tests.services import POSTGRES_URL, require
+from tests.services import POSTGRES_URL, SESSION_TAG, require
 
 BACKENDS = [
     b.strip() for b in os.environ.get("JIAYUAN_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()
@@ -28,7 +28,7 @@ PASSWORD = "correct horse battery"
 
 # Each test session works in its own schema, so that concurrent runs on one database
 # (two developers, or a developer and CI) never drop each other's tables.
-SESSION_SCHEMA = f"jiayuan_test_{os.getpid()}"
+SESSION_SCHEMA = f"jiayuan_test_{SESSION_TAG}"
 SESSION_POSTGRES_URL = (
     make_url(POSTGRES_URL)
     .update_query_dict({"options": f"-csearch_path={SESSION_SCHEMA}"})
@@ -59,13 +59,19 @@ def backend(request) -> str:
 
 
 @pytest.fixture
-def app(backend, request) -> Iterator:
+def app_overrides() -> dict:
+    """Configuration a test sets on top of the pinned test configuration (parametrize it)."""
+    return {}
+
+
+@pytest.fixture
+def app(backend, app_overrides, request) -> Iterator:
     if backend == "postgresql":
         request.getfixturevalue("postgres_schema")
         uri = SESSION_POSTGRES_URL
     else:
         uri = "sqlite://"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, **app_overrides})
     app.test_client_class = FreshContextClient
     with app.app_context():
         if backend == "sqlite":

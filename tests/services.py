@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 from collections.abc import Iterator
@@ -23,6 +24,11 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("JIAYUAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CHROMIUM = os.environ.get("JIAYUAN_CHROMIUM", "/usr/bin/chromium")
+
+# Names this test session gives to what it creates in the shared services (schemas,
+# databases, Redis channels), so that two copies of the suite on one machine never meet.
+SESSION_TAG = f"{os.getpid()}_{secrets.token_hex(3)}"
+SESSION_REDIS_CHANNEL = f"jiayuan_test_{SESSION_TAG}"
 
 
 def skipped_services() -> set[str]:
@@ -60,9 +66,10 @@ def require(service: str) -> None:
 
 
 @contextlib.contextmanager
-def fresh_postgres_database(name: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database for the duration of a test; its URL."""
+def fresh_postgres_database(purpose: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database of this test session's own for a test; its URL."""
     require("postgresql")
+    name = f"jiayuan_{purpose}_{SESSION_TAG}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -190,7 +191,9 @@ def test_after_deciding_the_page_shows_the_plan_rationale_and_notice_period(clie
     assert plain(section(page, "decision-plan")).startswith("Plan A")
     assert RATIONALE in html_lib.unescape(page)
     assert "Decided by Zhang Hua" in html_lib.unescape(page)
-    ends = db.session.scalar(db.select(Decision.notice_ends_at))
+    # the date as the neighbourhood's calendar has it (the display time zone), not UTC's
+    display_zone = ZoneInfo(client.application.config["BABEL_DEFAULT_TIMEZONE"])
+    ends = db.session.scalar(db.select(Decision.notice_ends_at)).astimezone(display_zone)
     state = plain(section(page, "notice-state"))
     assert state.startswith(f"The notice period ends on {ends:%B} {ends.day}, {ends.year}")
     assert "<svg" in section(page, "plan-figure") and 'class="k-bench"' in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from tests.services import REDIS_URL, require
+from tests.services import REDIS_URL, SESSION_REDIS_CHANNEL, require
 
 
 def test_healthy_on_the_embedded_default(client):
@@ -17,7 +17,7 @@ def test_healthy_on_the_embedded_default(client):
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_healthy_with_the_redis_message_queue(backend):
     require("redis")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "REDIS_URL": REDIS_URL})
+    app = create_app({"TESTING": True, "REDIS_URL": REDIS_URL, "REDIS_CHANNEL": SESSION_REDIS_CHANNEL})
     response = app.test_client().get("/healthz")
     assert response.get_json() == {"database": "ok", "message_queue": "ok"}
     assert response.status_code == 200

@@ -14,13 +14,11 @@ from app import create_app
 from deliberation.extensions import db
 from tests.services import fresh_postgres_database
 
-MIGRATIONS_DATABASE = "jiayuan_migrations_test"
-
 
 @pytest.fixture
 def empty_postgres_url() -> Iterator[str]:
     """The URL of a new, empty PostgreSQL database."""
-    with fresh_postgres_database(MIGRATIONS_DATABASE) as url:
+    with fresh_postgres_database("migrations") as url:
         yield url
 
 

@@ -5,8 +5,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-requirements=requirements.txt
-if [[ "${1:-}" == "--dev" ]]; then requirements=requirements-dev.txt; fi
+requirements=requirements.txt kind=base
+if [[ "${1:-}" == "--dev" ]]; then requirements=requirements-dev.txt kind=dev; fi
+
+# Two set-ups in one checkout (two test runs started together) take turns, and the second
+# finds everything installed: what it would install is named by a stamp of the inputs.
+exec 9>.setup.lock
+flock 9
+stamp_file=.venv/.setup-stamp
+stamp=$(cat requirements*.txt package.json package-lock.json tools/vendor_assets.py | sha256sum | cut -d' ' -f1)
+installed=$(cat "$stamp_file" 2>/dev/null || true)
+if [[ -d static/vendor && ( "$installed" == "$stamp dev" || "$installed" == "$stamp $kind" ) ]]; then
+  .venv/bin/pybabel compile -d deliberation/translations >/dev/null
+  echo "setup: up to date"
+  exit 0
+fi
 
 python=${PYTHON:-python3}
 if [[ ! -x .venv/bin/python ]]; then
@@ -25,4 +38,5 @@ npm ci --no-audit --no-fund --loglevel=error
 
 echo "setup: compiling translations"
 .venv/bin/pybabel compile -d deliberation/translations >/dev/null
+echo "$stamp $kind" > "$stamp_file"
 echo "setup: done"

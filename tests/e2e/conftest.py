@@ -33,21 +33,31 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# What a server process inherits from the caller: enough to run Python and find files.
+# Everything the app reads is set below, so a developer's own DISPLAY_TIMEZONE,
+# DEFAULT_LANGUAGE, REDIS_URL or TZ never changes what the tests see.
+INHERITED_VARIABLES = ("PATH", "HOME", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV")
+DISPLAY_TIMEZONE = "Asia/Shanghai"
+
+
 def server_environment(database_url: str, port: int, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JIAYUAN_TEST")}
+    """The whole environment of a test's server or command: pinned, never the caller's."""
+    env = {k: os.environ[k] for k in INHERITED_VARIABLES if k in os.environ}
     env.update(
         {
             "DATABASE_URL": database_url,
             "SECRET_KEY": "e2e-secret",
             "HOST": "127.0.0.1",
             "PORT": str(port),
+            "DISPLAY_TIMEZONE": DISPLAY_TIMEZONE,
+            "DEFAULT_LANGUAGE": "zh-CN",
+            "TZ": "UTC",
+            "LANG": "C.UTF-8",
             "FLASK_APP": "app.py",
             "PYTHONUNBUFFERED": "1",
             **extra,
         }
     )
-    if "REDIS_URL" not in extra:
-        env.pop("REDIS_URL", None)
     return env
 
 
@@ -115,10 +125,15 @@ def browser() -> Iterator:
         browser.close()
 
 
+def new_context(browser, **options):
+    """A fresh browser context in the neighbourhood's language and time zone, whatever the machine's."""
+    return browser.new_context(**{"locale": "zh-CN", "timezone_id": DISPLAY_TIMEZONE, **options})
+
+
 @pytest.fixture
 def page(browser, live_server) -> Iterator:
     """A fresh browser context (no cookies) with a page that records every request it makes."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    context = new_context(browser, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.requested_urls = []
     page.on("request", lambda request: page.requested_urls.append(request.url))

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from deliberation.demo import garden_layouts
+from tests.e2e.conftest import new_context
 from tests.e2e.test_browser_foundation import log_in, other_hosts
 
 pytestmark = pytest.mark.e2e
@@ -92,7 +93,7 @@ def test_the_secretary_closes_the_round_and_a_resident_reads_the_notice(browser,
     round_ = fresh_deciding_round(base)
     decision_url = f"{base}/rounds/{round_['id']}/decision"
 
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    context = new_context(browser, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
@@ -127,7 +128,7 @@ def test_the_secretary_closes_the_round_and_a_resident_reads_the_notice(browser,
     assert other_hosts(urls, base) == []
     context.close()
 
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    context = new_context(browser, viewport={"width": 360, "height": 740})
     page = context.new_page()
     urls = []
     page.on("request", lambda request: urls.append(request.url))
@@ -150,7 +151,7 @@ def test_a_residents_hearing_page_shows_the_decision_without_reloading(browser, 
     base = live_server.url
     round_ = fresh_deciding_round(base, hearing=True)
 
-    resident_context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    resident_context = new_context(browser, viewport={"width": 360, "height": 740})
     resident = resident_context.new_page()
     resident_urls: list[str] = []
     resident.on("request", lambda request: resident_urls.append(request.url))
@@ -162,7 +163,7 @@ def test_a_residents_hearing_page_shows_the_decision_without_reloading(browser, 
     banner = resident.locator("[data-testid=banner]")
     assert banner.is_hidden()
 
-    secretary_context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    secretary_context = new_context(browser, viewport={"width": 1280, "height": 800})
     secretary = secretary_context.new_page()
     secretary.set_default_timeout(10_000)
     log_in(secretary, base, "secretary@demo.jiayuan.cn")

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from deliberation import demo
+from tests.e2e.conftest import new_context
 
 pytestmark = pytest.mark.e2e
 
@@ -325,14 +326,14 @@ def test_a_designer_withdraws_a_proposal_from_its_page(page, live_server, propos
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-testid=withdraw]")
     page.wait_for_function(
-        "document.querySelector('[data-testid=proposal-status]').textContent.trim() === '已撤回'"
+        "document.querySelector('[data-testid=proposal-status]')?.textContent.trim() === '已撤回'"
     )
     assert page.locator("[data-testid=withdraw]").count() == 0
     assert page.locator("[data-testid=new-version]").count() == 0
 
 
 def test_the_editor_fits_a_phone(browser, live_server, proposing_round):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", has_touch=True)
+    context = new_context(browser, viewport={"width": 360, "height": 740}, has_touch=True)
     page = context.new_page()
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))

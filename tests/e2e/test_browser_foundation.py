@@ -6,6 +6,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.e2e.conftest import new_context
+
 pytestmark = pytest.mark.e2e
 
 
@@ -63,7 +65,7 @@ def test_a_resident_logs_in_switches_language_and_turns_on_large_text(page, live
 
 @pytest.mark.parametrize("viewport", [{"width": 360, "height": 740}, {"width": 1920, "height": 1080}])
 def test_pages_fit_a_phone_and_a_projector(browser, live_server, viewport):
-    context = browser.new_context(viewport=viewport)
+    context = new_context(browser, viewport=viewport)
     page = context.new_page()
     base = live_server.url
     log_in(page, base, "resident5@demo.jiayuan.cn")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
+from tests.e2e.conftest import new_context
 from tests.e2e.test_browser_foundation import log_in, other_hosts
 
 pytestmark = pytest.mark.e2e
@@ -77,7 +78,7 @@ def people(browser, live_server) -> Iterator:
     contexts = []
 
     def open_as(email: str, path: str, viewport: dict) -> Person:
-        context = browser.new_context(viewport=viewport, locale="zh-CN")
+        context = new_context(browser, viewport=viewport)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -242,7 +243,7 @@ def test_a_dropped_connection_catches_up_and_sends_its_comment_once(live_server,
 
 def test_a_moderator_schedules_a_hearing_in_local_time_and_lands_on_its_console(browser, live_server):
     base = live_server.url
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context = new_context(browser, viewport=DESKTOP)
     page = context.new_page()
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))

@@ -16,6 +16,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import new_context
+
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "jiayuan-demo"
@@ -197,7 +199,7 @@ def test_a_resident_pins_a_need_on_the_courtyard_map(page, live_server):
 
 @pytest.mark.parametrize("viewport", [{"width": 360, "height": 740}, {"width": 1920, "height": 1080}])
 def test_the_round_pages_fit_a_phone_and_a_projector(browser, live_server, viewport):
-    context = browser.new_context(viewport=viewport)
+    context = new_context(browser, viewport=viewport)
     page = context.new_page()
     base = live_server.url
     log_in(page, base, new_member(base))

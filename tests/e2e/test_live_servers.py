@@ -12,10 +12,9 @@ import requests
 import socketio
 
 from tests.e2e.conftest import LiveServer, free_port, prepare_database, server_environment
-from tests.services import REDIS_URL, fresh_postgres_database, require
+from tests.services import REDIS_URL, SESSION_REDIS_CHANNEL, fresh_postgres_database, require
 
 pytestmark = pytest.mark.e2e
-SCALE_OUT_DATABASE = "jiayuan_scale_out_test"
 PASSWORD = "jiayuan-demo"
 
 
@@ -97,13 +96,14 @@ class Listener:
 @pytest.fixture
 def scale_out_database() -> Iterator[str]:
     require("redis")
-    with fresh_postgres_database(SCALE_OUT_DATABASE) as url:
+    with fresh_postgres_database("scale_out") as url:
         yield url
 
 
 def test_a_comment_sent_to_one_worker_reaches_a_client_of_another(scale_out_database, tmp_path):
-    first_env = server_environment(scale_out_database, free_port(), REDIS_URL=REDIS_URL)
-    second_env = server_environment(scale_out_database, free_port(), REDIS_URL=REDIS_URL)
+    queue = {"REDIS_URL": REDIS_URL, "REDIS_CHANNEL": SESSION_REDIS_CHANNEL}
+    first_env = server_environment(scale_out_database, free_port(), **queue)
+    second_env = server_environment(scale_out_database, free_port(), **queue)
     prepare_database(first_env)
     first = LiveServer(first_env, tmp_path / "first.log")
     second = LiveServer(second_env, tmp_path / "second.log")
