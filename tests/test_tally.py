@@ -57,3 +57,19 @@ def test_rankings_naming_withdrawn_proposals_skip_them():
     result = instant_runoff([1, 2], [[5, 2], [1], [2]])
     assert result.rounds[0].counts == {1: 1, 2: 2}
     assert result.winner == 2
+
+
+def test_a_tie_is_broken_by_the_previous_round_not_the_first():
+    # Round 1: 1:8, 2:5, 3:4, 4:2, 5:3 -> 4 out; both its ballots go to 3.
+    # Round 2: 1:8, 2:5, 3:6, 5:3 -> 5 out; two of its ballots go to 2, one to 3.
+    # Round 3: 1:8, 2:7, 3:7 -> 2 and 3 tie. In the previous round 2 had fewer (5 < 6), so 2
+    # goes, although in the first round 3 had fewer (4 < 5). 2's ballots then carry 3 to a win.
+    ballots = [[1]] * 8 + [[2, 3]] * 5 + [[3, 2]] * 4 + [[4, 3, 2]] * 2 + [[5, 2, 3]] * 2 + [[5, 3, 2]]
+    result = instant_runoff([1, 2, 3, 4, 5], ballots)
+    assert [r.counts for r in result.rounds][:3] == [
+        {1: 8, 2: 5, 3: 4, 4: 2, 5: 3},
+        {1: 8, 2: 5, 3: 6, 5: 3},
+        {1: 8, 2: 7, 3: 7},
+    ]
+    assert [r.eliminated for r in result.rounds] == [4, 5, 2, None]
+    assert result.winner == 3
