@@ -45,8 +45,8 @@ first to last receipt (the fan-out) per comment; how long the server and the gen
 waited for a CPU (/proc/<pid>/task/*/schedstat) and the load average, since other work
 on a 2-core machine shows up in latency first.
 
-Jiayuan limits each person to 5 comments in 10 s and 30 a minute (RATE_LIMITS in
-deliberation/hearings.py): the bench uses at least 4*R commenter accounts (half of the
+Jiayuan limits each person to 5 comments in 10 s and 20 a minute (RATE_LIMITS in
+deliberation/hearings.py): the bench uses at least 6*R commenter accounts (half of the
 sustainable rate each) and says when it raised ``--commenters``.
 
 Two things keep the generator from measuring itself: python-engineio's client leaves a

@@ -42,8 +42,10 @@ from deliberation.sites import geo_site
 MAX_BODY = 2000
 MAX_CLIENT_ID = 64
 REPLAY_PAGE = 200
-# Per person: at most this many comments in each window (seconds).
-RATE_LIMITS = ((5, 10), (30, 60))
+# Per person: at most this many comments in each window (seconds): a short burst, and a
+# slower pace kept up. (The kept-up limit must stay below the burst's own rate, 5 per
+# 10 s being 30 a minute, or it could never be the one that binds.)
+RATE_LIMITS = ((5, 10), (20, 60))
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread from a screen
 HEARING_PHASES = (Phase.PROPOSING, Phase.HEARING)
 EXTEND_DEFAULT_SECONDS = 60

@@ -3,12 +3,12 @@ that must be refused, and for malformed payloads."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
-from deliberation import hearings
 from deliberation.enums import Phase
 from deliberation.extensions import db
 from deliberation.models import Comment, Hearing, Poll, Reaction
@@ -176,12 +176,43 @@ def test_comments_only_while_the_round_is_in_its_hearings(live_client, people, h
 
 def test_a_person_commenting_too_fast_is_told_to_slow_down(live_client, people, hearing):
     resident = joined(live_client, people["resident"], hearing)
-    limit = hearings.RATE_LIMITS[0][0]
+    limit = 5  # in 10 seconds
     for n in range(limit):
         assert send(resident, hearing, f"n{n}", client_id=f"c-{n}")["ok"]
     ack = send(resident, hearing, "one more", client_id="c-last")
     assert (ack["ok"], ack["error"]["code"]) == (False, "too_many_requests")
     assert comment_count() == limit
+
+
+def test_a_person_keeping_up_a_fast_pace_is_held_to_the_per_minute_limit(live_client, people, hearing):
+    burst, burst_window, per_minute, minute = 5, 10, 20, 60  # what the product promises
+    resident = joined(live_client, people["resident"], hearing)
+    accepted = []
+    with time_machine.travel(datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False) as clock:
+        # bursts as large as the short limit allows, each after its window has passed
+        while len(accepted) < per_minute + burst:
+            ack = send(resident, hearing, f"n{len(accepted)}", client_id=f"c-{len(accepted)}")
+            if not ack["ok"]:
+                break
+            accepted.append(ack["comment"])
+            if len(accepted) % burst == 0:
+                clock.shift(burst_window + 0.5)
+        assert len(accepted) == per_minute
+        assert ack["error"]["code"] == "too_many_requests"
+        assert f"{minute} 秒内最多 {per_minute} 条" in ack["error"]["message"]  # the limit that binds
+        assert comment_count() == per_minute
+        # a minute after the first of them, the person may go on
+        clock.shift(minute - (per_minute // burst) * (burst_window + 0.5) + 1)
+        assert send(resident, hearing, "later", client_id="c-later")["ok"]
+
+
+def test_a_steady_pace_below_the_per_minute_limit_is_never_refused(live_client, people, hearing):
+    per_minute, minute = 20, 60
+    resident = joined(live_client, people["resident"], hearing)
+    with time_machine.travel(datetime(2026, 5, 1, 12, 0, tzinfo=UTC), tick=False) as clock:
+        for n in range(2 * per_minute + 5):  # over two minutes, just under the limit
+            assert send(resident, hearing, f"n{n}", client_id=f"c-{n}")["ok"], n
+            clock.shift(minute / per_minute + 0.1)
 
 
 def test_only_the_moderator_enters_comments_on_behalf_of_someone(live_client, people, hearing):
