@@ -395,10 +395,19 @@ def project(parsed: ParsedLayout, projection: LocalProjection) -> list[Finding]:
         coords, owner = shapely.get_coordinates(projected, return_index=True)
         finite = np.ones(len(valid), dtype=bool)
         finite[owner[~np.isfinite(coords).all(axis=1)]] = False
-        for f, g, ok in zip(valid, projected, finite, strict=True):
-            if ok:
-                f.geom_m = g
-            else:  # near the antipode of the site: as far outside as it gets
+        # A sliver that is valid in degrees can fold over itself once projected (rounding):
+        # it cannot be measured, so it is invalid like any other broken shape.
+        metric_reasons = shapely.is_valid_reason(projected)
+        for f, g, ok, reason in zip(valid, projected, finite, metric_reasons, strict=True):
+            if not ok:  # near the antipode of the site: as far outside as it gets
                 findings.append(Finding(Code.OUTSIDE_SITE, f.id, params={
                     "kind": str(f.kind), "distance_m": None, "tolerance_m": None}))
+            elif reason != "Valid Geometry":
+                match = _LOCATION.search(str(reason))
+                location = (list(projection.to_lonlat_xy(float(match.group(1)), float(match.group(2))))
+                            if match else None)
+                findings.append(Finding(Code.INVALID_GEOMETRY, f.id, params={
+                    "index": f.index, "reason": str(reason).split("[")[0].strip(), "location": location}))
+            else:
+                f.geom_m = g
     return findings

@@ -541,6 +541,25 @@ def test_malformed_geometry_reason(geometry: dict[str, Any], reason: str) -> Non
     assert report.errors[0].params["reason"] == reason
 
 
+# Valid in degrees, but so thin that it folds over itself once projected to metres.
+FOLDING_SLIVER = {
+    "type": "Polygon",
+    "coordinates": [[
+        [121.49600524983184, 31.262999988752103],
+        [121.49620999327776, 31.263002243393363],
+        [121.49601049966364, 31.26299998875178],
+        [121.49601574949547, 31.262999988751243],
+        [121.49600524983184, 31.262999988752103],
+    ]],
+}
+
+
+def test_a_sliver_that_folds_when_projected_is_invalid_not_a_crash() -> None:
+    report = validate_layout(plus(feature("s", "planter", FOLDING_SLIVER)), SITE)
+    assert ("invalid_geometry", "s", ()) in found(report)
+    assert report.metrics is not None
+
+
 @pytest.mark.parametrize("geometry_type", ["MultiPolygon", "GeometryCollection"])
 def test_multi_geometries_are_a_kind_mismatch(geometry_type: str) -> None:
     geometry = {"type": geometry_type, "coordinates": [rect(0, 0, 2, 2)["coordinates"]], "geometries": []}
