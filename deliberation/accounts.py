@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from deliberation.audit import record
 from deliberation.enums import AgeBand, Language, Role, StakeholderTag, values
-from deliberation.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotAllowed
+from deliberation.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotAllowed, NotFound
 from deliberation.extensions import db
-from deliberation.models import Community, MemberRole, Membership, User
+from deliberation.models import Ballot, Community, MemberRole, Membership, User, WhetherAnswer
 from deliberation.models.accounts import new_token_nonce
+from deliberation.models.types import utcnow
 from geo.standards import UNIT_COSTS, unit_costs
 
 MIN_PASSWORD_LENGTH = 8
@@ -37,26 +38,82 @@ def sign_up(
     name: str,
     *,
     age_band: str | None = None,
+    age_band_consent: bool | None = None,
+    guardian_name: str | None = None,
     language: str | None = None,
 ) -> User:
-    """Create an account; it belongs to no community until a moderator adds it."""
+    """Create an account; it belongs to no community until a moderator adds it.
+
+    An age band is kept only with the person's separate consent (``age_band_consent``;
+    an age band sent without saying is taken as given with consent, as the sign-up page
+    asks for both together). A resident under 14 takes part once a guardian has
+    consented: ``guardian_name`` records that consent when a family signs up together.
+    """
     email = normalise_email(email)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
-    if age_band is not None and age_band not in values(AgeBand):
-        raise InvalidInput(_("Unknown age band."))
     if find_user_by_email(email) is not None:
         raise Conflict(_("An account with this email exists already."), code=ErrorCode.EMAIL_TAKEN)
-    user = User(
-        email=email,
-        name=name.strip(),
-        age_band=age_band,
-        language=Language(language or Language.ZH_CN).value,
-    )
+    user = User(email=email, name=name.strip(), language=Language(language or Language.ZH_CN).value)
+    set_age_band(user, age_band, consent=age_band_consent if age_band_consent is not None else bool(age_band))
+    if guardian_name:
+        give_guardian_consent(user, guardian_name)
     user.set_password(password, method=current_app.config["PASSWORD_HASH_METHOD"])
     db.session.add(user)
     record("user.signed_up", user, actor=user)
     return user
+
+
+def set_age_band(user: User, age_band: str | None, *, consent: bool) -> None:
+    """Keep an age band with the person's consent; without it (or with none) the band goes,
+    from the account and from the ballots and answers it was copied to."""
+    if age_band and age_band not in values(AgeBand):
+        raise InvalidInput(_("Unknown age band."))
+    if age_band and not consent:
+        raise InvalidInput(
+            _("Tick the box to agree that your age band is used to show how each age group took part.")
+        )
+    if age_band:
+        if user.age_band != age_band or user.age_band_consent_at is None:
+            user.age_band_consent_at = utcnow()
+        user.age_band = age_band
+        return
+    user.age_band, user.age_band_consent_at = None, None
+    if user.id is not None:
+        for model in (Ballot, WhetherAnswer):
+            db.session.execute(update(model).where(model.user_id == user.id).values(age_band=None))
+
+
+def give_guardian_consent(user: User, guardian_name: str) -> None:
+    """A parent or guardian consents to a child's taking part (PIPL art. 31)."""
+    guardian_name = (guardian_name or "").strip()
+    if not 1 <= len(guardian_name) <= 80:
+        raise InvalidInput(_("Give the name of the parent or guardian who consents (1 to 80 characters)."))
+    user.guardian_name, user.guardian_consent_at = guardian_name, utcnow()
+
+
+def record_guardian_consent(community: Community, person: User, guardian_name: str, *, by: User) -> User:
+    """A moderator records a guardian's consent for a member, say for a family signing up together."""
+    require_role(by, community.id, Role.MODERATOR)
+    if person.membership_in(community.id) is None:
+        raise NotFound(_("This person is not a member of the community."))
+    give_guardian_consent(person, guardian_name)
+    record("member.guardian_consent_recorded", person, actor=by, community_id=community.id)
+    return person
+
+
+def consent_to_stakeholder_tag(membership: Membership, *, by: User, consent: bool) -> Membership:
+    """The person agrees to show the stakeholder tag a moderator gave them, or withdraws:
+    then the tag itself goes (PIPL art. 29 and 47)."""
+    if membership.user.id != by.id:
+        raise NotAllowed(_("Only the person themself can consent to their tag."))
+    if membership.stakeholder is None:
+        raise Conflict(_("There is no tag to consent to."))
+    if consent:
+        membership.stakeholder_consent_at = membership.stakeholder_consent_at or utcnow()
+    else:
+        membership.stakeholder, membership.stakeholder_consent_at = None, None
+    return membership
 
 
 def authenticate(email: str, password: str) -> User:
@@ -100,14 +157,15 @@ def update_profile(
     *,
     name: str | None = None,
     age_band: str | None = None,
+    age_band_consent: bool = False,
     language: str | None = None,
     large_text: bool | None = None,
 ) -> User:
-    """Change what a person says about themselves."""
+    """Change what a person says about themselves (an age band only with consent; "" removes it)."""
     if name is not None:
         user.name = name.strip()
     if age_band is not None:
-        user.age_band = AgeBand(age_band).value if age_band else None
+        set_age_band(user, age_band, consent=bool(age_band_consent))
     if language is not None:
         user.language = Language(language).value
     if large_text is not None:
@@ -152,8 +210,9 @@ def grant_role(
     if membership is None:
         membership = Membership(user=user, community=community)
         db.session.add(membership)
-    if stakeholder is not None:
-        membership.stakeholder = stakeholder
+    if stakeholder is not None and stakeholder != membership.stakeholder:
+        # shown beside the person's words only once they consent (consent_to_stakeholder_tag)
+        membership.stakeholder, membership.stakeholder_consent_at = stakeholder, None
     if role not in membership.role_set:
         membership.roles.append(MemberRole(role=role.value))
         record(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from deliberation.extensions import db
 from deliberation.models import AuditEntry, User
+from deliberation.privacy import SECRET_ACTIONS
 
 
 def record(
@@ -30,3 +33,14 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def round_entries(round_id: int) -> list[AuditEntry]:
+    """A round's record, oldest first, without the old entries that would name a voter."""
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.round_id == round_id, AuditEntry.action.not_in(SECRET_ACTIONS))
+            .order_by(AuditEntry.id)
+        )
+    )

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from deliberation import accounts
+from deliberation import accounts, personal_data
 from deliberation.demo import DEMO_EMAILS, DEMO_PASSWORD
-from deliberation.errors import DomainError, error_body
+from deliberation.errors import DomainError, ErrorCode, error_body
 from deliberation.extensions import db, login_manager
-from deliberation.forms import LoginForm, ProfileForm, SignupForm
+from deliberation.forms import DeleteAccountForm, LoginForm, ProfileForm, SignupForm
 from deliberation.http_errors import is_api_request
 from deliberation.i18n import safe_next
 from deliberation.models import User
@@ -71,15 +84,20 @@ def signup():
                 form.password.data,
                 form.name.data,
                 age_band=form.age_band.data or None,
+                age_band_consent=form.age_band_consent.data,
+                guardian_name=form.guardian_name.data or None,
                 language=form.language.data,
             )
         except DomainError as error:
             db.session.rollback()
-            form.email.errors.append(error.message)
+            target = form.email if error.code == ErrorCode.EMAIL_TAKEN else form.age_band
+            target.errors.append(error.message)
         else:
             db.session.commit()
             login_user(user, remember=True)
             flash(_("Welcome to Jiayuan. A moderator of your community will add you to it."))
+            if user.needs_guardian_consent:
+                flash(_("Under 14, you can watch; you take part once a parent or guardian has consented."))
             return redirect(url_for("pages.home"))
     return render_template("signup.html", form=form), (400 if form.errors else 200)
 
@@ -99,20 +117,82 @@ def profile():
     form = ProfileForm(obj=current_user)
     if request.method == "GET":
         form.age_band.data = current_user.age_band or ""
+        form.age_band_consent.data = current_user.age_band_consent_at is not None
     if form.validate_on_submit():
-        accounts.update_profile(
-            current_user,
-            name=form.name.data,
-            age_band=form.age_band.data or "",
-            language=form.language.data,
-            large_text=form.large_text.data,
-        )
-        db.session.commit()
-        session["language"] = current_user.language
-        session["large_text"] = current_user.large_text
-        flash(_("Your profile is saved."))
-        return redirect(url_for("auth.profile"))
-    return render_template("profile.html", form=form), (400 if form.errors else 200)
+        try:
+            accounts.update_profile(
+                current_user,
+                name=form.name.data,
+                age_band=form.age_band.data or "",
+                age_band_consent=form.age_band_consent.data,
+                language=form.language.data,
+                large_text=form.large_text.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.age_band.errors.append(error.message)
+        else:
+            db.session.commit()
+            session["language"] = current_user.language
+            session["large_text"] = current_user.large_text
+            flash(_("Your profile is saved."))
+            return redirect(url_for("auth.profile"))
+    return render_template("profile.html", form=form, delete_form=DeleteAccountForm()), (
+        400 if form.errors else 200
+    )
+
+
+@bp.post("/profile/stakeholder/<int:community_id>")
+@login_required
+def stakeholder_consent(community_id: int):
+    """Agree to show the stakeholder tag a moderator gave, or withdraw it (the tag goes)."""
+    membership = current_user.membership_in(community_id)
+    if membership is None:
+        abort(404)
+    accounts.consent_to_stakeholder_tag(
+        membership, by=current_user, consent=request.form.get("consent") == "yes"
+    )
+    db.session.commit()
+    flash(_("Your choice is saved."))
+    return redirect(url_for("auth.profile"))
+
+
+@bp.get("/profile/my-data.json")
+@login_required
+def my_data():
+    """Download all of one's own data as JSON."""
+    body = json.dumps(personal_data.export_my_data(current_user), ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="jiayuan-my-data.json"'
+    return response
+
+
+@bp.post("/profile/delete")
+@login_required
+def delete_account():
+    """Delete one's own account, confirmed by the password."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            personal_data.delete_account(current_user._get_current_object(), form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.password.errors.append(error.message)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your account is deleted. What you wrote stays in the record as a former resident's."))
+            return redirect(url_for("pages.home"))
+    profile_form = ProfileForm(obj=current_user)
+    profile_form.age_band.data = current_user.age_band or ""
+    return render_template("profile.html", form=profile_form, delete_form=form), 400
+
+
+@bp.get("/privacy")
+def privacy():
+    """The privacy notice: what Jiayuan keeps, why, who sees it, and a person's rights."""
+    return render_template("privacy.html")
 
 
 def init_app(app) -> None:

@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from deliberation import accounts, decisions, demo
+from deliberation import accounts, ballots, decisions, demo
 from deliberation.enums import AgeBand, Language, Role, StakeholderTag, values
 from deliberation.errors import DomainError
 from deliberation.extensions import db
@@ -88,9 +88,13 @@ rounds_cli = AppGroup("rounds", help="Rounds: scheduled work.")
 
 @rounds_cli.command("finalize-notices")
 def finalize_notices() -> None:
-    """Make final every decision whose notice period is over; for a scheduler, safe to repeat."""
+    """Close ballots past their deadline and make final every decision whose notice period is
+    over; for a scheduler, safe to repeat."""
+    closed = ballots.close_due()
     finalised = decisions.finalise_due()
     db.session.commit()
+    if closed:
+        click.echo(f"closed the ballots of {len(closed)} round(s): {closed}")
     click.echo(f"finalised {len(finalised)} round(s)" + (f": {finalised}" if finalised else ""))
 
 

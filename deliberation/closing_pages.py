@@ -25,7 +25,9 @@ from werkzeug.security import safe_join
 
 import geo
 from deliberation import ballots, decisions, record_export
-from deliberation.enums import Language, Phase, ProposalStatus, reporting_age_bands
+from deliberation.age_groups import ordered_groups
+from deliberation.audit import round_entries
+from deliberation.enums import Language, Phase, ProposalStatus
 from deliberation.errors import NotFound, allows
 from deliberation.extensions import db
 from deliberation.i18n import current_language
@@ -42,15 +44,12 @@ from deliberation.models import (
     User,
 )
 from deliberation.models.types import utcnow
+from deliberation.privacy import sees_people
 from deliberation.proposals import version_of
 from deliberation.sites import geo_site
 from geo.kinds import kind_of, spec
 
 bp = Blueprint("closing", __name__)
-
-# The age bands in the domain's order (a stored tally's JSON may come back with sorted keys).
-AGE_BANDS = tuple(reporting_age_bands())
-
 
 def round_proposals(round_: Round) -> dict[int, Proposal]:
     """Every proposal of a round by id, withdrawn ones too (an old tally may name them)."""
@@ -138,6 +137,7 @@ def decision_page(round_id: int):
         "evaluate_link": Phase(round_.phase) is Phase.IN_USE,
     }
     tally = ballots.tally(round_) if can["decide"] else None
+    people_visible = sees_people(current_user, round_.community_id)
     language = current_language().value
     chosen = version_of(decision.proposal, decision.version_number) if decision else None
     return render_template(
@@ -150,6 +150,8 @@ def decision_page(round_id: int):
         active=[p for p in proposals.values() if p.status == ProposalStatus.ACTIVE],
         tally=tally,
         can=can,
+        ballots_open=ballots.ballots_open(round_),
+        people_visible=people_visible,
         reopened=reopened_decisions(round_),
         notice_over=decision is not None and decision.notice_ends_at <= utcnow(),
         min_rationale=decisions.MIN_RATIONALE,
@@ -200,7 +202,7 @@ def render_notice(round_id: int, *, pdf: bool) -> str:
         areas=area_rows(metrics, language),
         tally=tally,
         candidates=tally.get("candidates") or [int(k) for k in tally.get("first_preferences", {})],
-        age_bands=[b for b in AGE_BANDS if b in (tally.get("by_age_band") or {})],
+        age_groups=ordered_groups(tally.get("by_age_band") or {}),
         title_of=lambda pid: title_of(proposals, pid),
         pdf=pdf,
         now=utcnow(),
@@ -276,7 +278,8 @@ def evaluate_page(round_id: int):
         select(Evaluation).where(Evaluation.round_id == round_.id, Evaluation.user_id == current_user.id)
     )
     names = criterion_names()
-    results = decisions.evaluation_results(round_) if in_use else None
+    people_visible = sees_people(current_user, round_.community_id)
+    results = decisions.evaluation_results(round_, people_visible=people_visible) if in_use else None
     return render_template(
         "evaluate.html",
         round=round_,
@@ -340,6 +343,8 @@ def describe(entry: AuditEntry, proposals: dict[int, Proposal], hearings: dict[i
         if data.get("departs_from_tally"):
             text += " · " + _("differs from the residents' ranking")
         return text
+    if action == "ballots.closed":
+        return _("Ballots closed: %(n)s residents ranked the proposals", n=data.get("ballots", "?"))
     if action == "round.reopened":
         return _("Round reopened. Reason: %(reason)s", reason=data.get("reason", ""))
     if action == "comment.hidden":
@@ -361,10 +366,8 @@ def describe(entry: AuditEntry, proposals: dict[int, Proposal], hearings: dict[i
         "round.deadlines_set": _("Phase deadlines planned"),
         "round.finalised": _("The decision became final"),
         "round.evaluated": _("Rated the built space"),
-        "whether.answered": _("Answered whether the space should be renewed"),
         "need.added": _("Pinned a need"),
         "need.supported": _("Supported a need"),
-        "ballot.cast": _("Ranked the proposals"),
         "objection.filed": _("Objection filed"),
         "objection.answered": _("Objection answered"),
     }
@@ -383,13 +386,13 @@ def phase_name(value: str | None) -> str:
 def audit_page(round_id: int):
     """The round's audit log, oldest first, in words; and the public record to download."""
     round_ = round_for_reading(round_id)
-    entries = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.round_id == round_.id).order_by(AuditEntry.id)
-    ).all()
+    entries = round_entries(round_.id)
+    # who did what is for the community's members; everyone else reads what happened
+    people_visible = sees_people(current_user, round_.community_id)
     actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
     actors = (
         {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
-        if actor_ids
+        if actor_ids and people_visible
         else {}
     )
     proposals = round_proposals(round_)
@@ -399,13 +402,37 @@ def audit_page(round_id: int):
     rows = [
         {
             "at": entry.at,
-            "who": actors.get(entry.actor_id) if entry.actor_id is not None else None,
+            "who": actors.get(entry.actor_id, _("Former resident")) if entry.actor_id is not None else None,
             "action": entry.action,
             "what": describe(entry, proposals, hearings),
         }
         for entry in entries
     ]
-    return render_template("audit.html", round=round_, rows=rows)
+    return render_template(
+        "audit.html",
+        round=round_,
+        rows=rows,
+        people_visible=people_visible,
+        can_export_people=allows(record_export.check_can_export_people, round_, current_user),
+    )
+
+
+@bp.post("/rounds/<int:round_id>/export-with-people.json")
+@login_required
+def export_with_people_download(round_id: int):
+    """A moderator downloads the record with the people in it, giving a reason the record keeps."""
+    round_ = round_for_reading(round_id)
+    document = record_export.export_round(
+        round_, with_people_by=current_user, reason=request.form.get("reason", "")
+    )
+    db.session.commit()
+    return json_download(document, f"round-{round_.id}-with-people.json")
+
+
+def json_download(document: dict[str, Any], filename: str) -> Response:
+    response = Response(json.dumps(document, ensure_ascii=False, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @bp.get("/rounds/<int:round_id>/export.json")
@@ -413,7 +440,4 @@ def audit_page(round_id: int):
 def export_download(round_id: int):
     """The round's public record (as the API's export) as a file to download."""
     round_ = round_for_reading(round_id)
-    body = json.dumps(record_export.export_round(round_), ensure_ascii=False, indent=2)
-    response = Response(body, mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="round-{round_.id}.json"'
-    return response
+    return json_download(record_export.export_round(round_), f"round-{round_.id}.json")

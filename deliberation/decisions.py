@@ -9,6 +9,7 @@ secretary reopens the round to deciding, with a reason.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,12 +18,14 @@ from sqlalchemy import select
 
 from deliberation import ballots
 from deliberation.accounts import require_role
+from deliberation.age_groups import band_of, grouped_counts
 from deliberation.audit import record
-from deliberation.enums import NO_AGE_BAND, Phase, ProposalStatus, Role, reporting_age_bands
+from deliberation.enums import Phase, ProposalStatus, Role
 from deliberation.errors import Conflict, InvalidInput
 from deliberation.extensions import db
 from deliberation.models import Ballot, Comment, Decision, Evaluation, Need, Objection, Proposal, Round, User
 from deliberation.models.types import utcnow
+from deliberation.privacy import person_name
 from deliberation.proposals import version_of
 from deliberation.publish import Event, publish_after_commit, round_room
 from deliberation.rounds import advance, require_member, require_phase
@@ -41,8 +44,9 @@ def standing_decision(round_: Round) -> Decision | None:
     )
 
 
-def decision_dict(decision: Decision) -> dict[str, Any]:
-    """A decision as the API, the pages and the ``closed`` event show it."""
+def decision_dict(decision: Decision, *, people_visible: bool = False) -> dict[str, Any]:
+    """A decision as the API, the pages and the ``closed`` event show it; objectors are named
+    only when ``people_visible`` (to members of the community)."""
     return {
         "id": decision.id,
         "round_id": decision.round_id,
@@ -57,15 +61,15 @@ def decision_dict(decision: Decision) -> dict[str, Any]:
         "decided_at": decision.decided_at.isoformat(),
         "notice_ends_at": decision.notice_ends_at.isoformat(),
         "finalised_at": decision.finalised_at.isoformat() if decision.finalised_at else None,
-        "objections": [objection_dict(o) for o in decision.objections],
+        "objections": [objection_dict(o, people_visible=people_visible) for o in decision.objections],
     }
 
 
-def objection_dict(objection: Objection) -> dict[str, Any]:
+def objection_dict(objection: Objection, *, people_visible: bool = False) -> dict[str, Any]:
     return {
         "id": objection.id,
         "text": objection.text,
-        "author": objection.author.name if objection.author else None,
+        "author": person_name(objection.author, visible=people_visible),
         "created_at": objection.created_at.isoformat(),
         "answer": objection.answer,
         "answered_at": objection.answered_at.isoformat() if objection.answered_at else None,
@@ -76,11 +80,12 @@ def objection_dict(objection: Objection) -> dict[str, Any]:
 
 
 def check_can_decide(round_: Round, user: User) -> None:
-    """The branch secretary, while the round is deciding and nothing stands yet."""
+    """The branch secretary, once the ballots are closed and nothing stands yet."""
     require_role(user, round_.community_id, Role.SECRETARY)
     if standing_decision(round_) is not None:
         raise Conflict(_("This round is closed already."))
     require_phase(round_, Phase.DECIDING)
+    ballots.require_ballots_closed(round_)
 
 
 def check_can_object(round_: Round, user: User) -> Decision:
@@ -289,8 +294,8 @@ def evaluate(round_: Round, ratings: dict[str, int], comment: str, *, by: User) 
     return evaluation
 
 
-def evaluation_results(round_: Round) -> dict[str, Any]:
-    """Averages and the spread of ratings per criterion, and the comments."""
+def evaluation_results(round_: Round, *, people_visible: bool = False) -> dict[str, Any]:
+    """Averages and the spread of ratings per criterion, and the comments (named for members)."""
     found = db.session.scalars(
         select(Evaluation).where(Evaluation.round_id == round_.id).order_by(Evaluation.updated_at)
     ).all()
@@ -302,26 +307,38 @@ def evaluation_results(round_: Round) -> dict[str, Any]:
             "distribution": [values.count(score) for score in range(1, 6)],
         }
     results["comments"] = [
-        {"author": e.user.name, "comment": e.comment, "updated_at": e.updated_at.isoformat()}
+        {
+            "author": person_name(e.user, visible=people_visible),
+            "comment": e.comment,
+            "updated_at": e.updated_at.isoformat(),
+        }
         for e in found
         if e.comment
     ]
     return results
 
 
-def participation(round_: Round) -> dict[str, dict[str, int]]:
-    """How many people of each age band took part, in each way (for the branch to see who spoke)."""
+def participation(round_: Round) -> dict[str, dict[str, Any]]:
+    """How many people took part in each way, and by age group where every group holds at
+    least five (for the branch to see who spoke, without pointing at anyone)."""
     ways = {
         "needs": select(Need.author_id).where(Need.round_id == round_.id),
         "comments": select(Comment.author_id).where(Comment.round_id == round_.id),
-        "ballots": select(Ballot.user_id).where(Ballot.round_id == round_.id),
+        "ballots": select(Ballot.user_id, Ballot.age_band).where(Ballot.round_id == round_.id),
         "evaluations": select(Evaluation.user_id).where(Evaluation.round_id == round_.id),
     }
-    bands = reporting_age_bands()
-    table: dict[str, dict[str, int]] = {way: dict.fromkeys(bands, 0) for way in ways}
+    table: dict[str, dict[str, Any]] = {}
     for way, query in ways.items():
-        people = {pid for pid in db.session.scalars(query) if pid is not None}
-        for user in db.session.scalars(select(User).where(User.id.in_(people))) if people else []:
-            table[way][user.age_band or NO_AGE_BAND] += 1
+        if way == "ballots":  # a ballot carries its own band, and outlives its voter's account
+            bands = Counter(band_of(row.age_band) for row in db.session.execute(query))
+            if ballots.ballots_open(round_):
+                # while people vote, a breakdown read before and after one vote would tell
+                # that voter's age: turnout only, as on the tally
+                table[way] = {"people": sum(bands.values()), "by_age_band": {}}
+                continue
+        else:
+            people = {pid for pid in db.session.scalars(query) if pid is not None}
+            found = db.session.scalars(select(User.age_band).where(User.id.in_(people))) if people else []
+            bands = Counter(band_of(age_band) for age_band in found)
+        table[way] = {"people": sum(bands.values()), "by_age_band": grouped_counts(bands)}
     return table
-

@@ -62,6 +62,37 @@ DEMO_PEOPLE: tuple[tuple[str, str, str, tuple[Role, ...], str | None], ...] = (
     ),
 )
 DEMO_EMAILS = tuple(person[0] for person in DEMO_PEOPLE)
+GUARDIANS = {"resident1@demo.jiayuan.cn": "小杰妈妈 Xiao Jie's mother"}
+
+# More neighbours who answer and rank (not listed on the login page), so that every age
+# group in the demo's tallies holds at least five people, as a real neighbourhood's would.
+NEIGHBOUR_BANDS = (
+    (AgeBand.UNDER_14, ("乐乐 Lele", "豆豆 Doudou", "朵朵 Duoduo", "小宇 Xiaoyu")),
+    (AgeBand.AGE_14_34, ("王磊 Wang Lei", "李娜 Li Na", "张伟 Zhang Wei", "陈静 Chen Jing", "杨帆 Yang Fan")),
+    (AgeBand.AGE_35_59, ("黄强 Huang Qiang", "徐芳 Xu Fang", "朱军 Zhu Jun", "马丽 Ma Li", "胡斌 Hu Bin")),
+    (
+        AgeBand.AGE_60_79,
+        (
+            "郭阿姨 Auntie Guo",
+            "何师傅 Master He",
+            "高伯伯 Uncle Gao",
+            "罗阿姨 Auntie Luo",
+            "梁老师 Teacher Liang",
+            "宋伯伯 Uncle Song",
+        ),
+    ),
+    (
+        AgeBand.OVER_80,
+        ("谢爷爷 Grandpa Xie", "韩奶奶 Grandma Han", "唐爷爷 Grandpa Tang", "冯奶奶 Grandma Feng"),
+    ),
+)
+NEIGHBOURS = tuple(
+    (f"neighbour{index:02d}@demo.jiayuan.cn", name, band)
+    for index, (band, name) in enumerate(
+        ((band, name) for band, names in NEIGHBOUR_BANDS for name in names), start=1
+    )
+)
+NEIGHBOUR_EMAILS = tuple(email for email, _name, _band in NEIGHBOURS)
 
 
 def _lonlat(geometry: shapely.Geometry, dx: float = 0.0, dy: float = 0.0) -> dict[str, Any]:
@@ -274,8 +305,8 @@ def _half_court_round(round_: Round, people: dict[str, User]) -> None:
     """Through ask whether, needs and proposals into its first hearing."""
     moderator = people["moderator@demo.jiayuan.cn"]
     advance(round_, Phase.ASKING, actor=moderator)
-    for index, email in enumerate(RESIDENT_EMAILS):
-        asking.answer_whether(round_, index != 4, by=people[email])
+    for index, email in enumerate(RESIDENT_EMAILS + NEIGHBOUR_EMAILS):
+        asking.answer_whether(round_, index % 5 != 4, by=people[email])
     advance(round_, Phase.NEEDS, actor=moderator)
     dx, dy = HALF_COURT_OFFSET
     shade = needs.add_need(
@@ -323,8 +354,8 @@ def _courtyard_round(round_: Round, people: dict[str, User]) -> None:
     """Asking what residents need, with needs pinned and supported."""
     moderator = people["moderator@demo.jiayuan.cn"]
     advance(round_, Phase.ASKING, actor=moderator)
-    for email in RESIDENT_EMAILS:
-        asking.answer_whether(round_, True, by=people[email])
+    for index, email in enumerate(RESIDENT_EMAILS + NEIGHBOUR_EMAILS):
+        asking.answer_whether(round_, index % 7 != 3, by=people[email])
     advance(round_, Phase.NEEDS, actor=moderator)
     for author, category, text, where, supporters in COURTYARD_NEEDS:
         geometry = _lonlat_point(*where, COURTYARD_OFFSET) if where else None
@@ -334,14 +365,15 @@ def _courtyard_round(round_: Round, people: dict[str, User]) -> None:
 
 
 def _living_room_round(round_: Round, people: dict[str, User]) -> None:
-    """Still asking whether the empty room should become a shared living room."""
+    """Still asking whether the empty room should become a shared living room (answers sealed)."""
     advance(round_, Phase.ASKING, actor=people["moderator@demo.jiayuan.cn"])
-    for email, support in zip(RESIDENT_EMAILS[:4], (True, True, False, True), strict=True):
-        asking.answer_whether(round_, support, by=people[email])
+    for index, email in enumerate(RESIDENT_EMAILS[:4] + NEIGHBOUR_EMAILS[::2]):
+        asking.answer_whether(round_, index % 3 != 2, by=people[email])
 
 
 def _garden_round(round_: Round, people: dict[str, User]) -> None:
-    """Three proposals and most residents' ballots: the round is deciding."""
+    """Three proposals and most neighbours' ballots: the round is deciding, its ballots open
+    (so the tally is sealed) until the moderator closes them."""
     moderator = people["moderator@demo.jiayuan.cn"]
     advance(
         round_,
@@ -365,8 +397,9 @@ def _garden_round(round_: Round, people: dict[str, User]) -> None:
     advance(round_, Phase.DECIDING, actor=moderator)
     planters, lawn, shade = ids
     rankings = ([lawn, shade], [shade, lawn], [planters, shade], [shade], [lawn, shade, planters])
-    for email, ranking in zip(RESIDENT_EMAILS, rankings, strict=False):
-        ballots.cast_ballot(round_, ranking, by=people[email])
+    voters = RESIDENT_EMAILS[:5] + NEIGHBOUR_EMAILS
+    for index, email in enumerate(voters):
+        ballots.cast_ballot(round_, rankings[index % len(rankings)], by=people[email])
 
 
 # site index, title, brief, budget, the script that brings the round to its phase
@@ -403,10 +436,14 @@ ROUNDS = (
 )
 
 
-def _ensure_user(email: str, name: str, age_band: str) -> User:
+def _ensure_user(email: str, name: str, age_band: str, guardian: str | None = None) -> User:
     user = accounts.find_user_by_email(email)
     if user is None:
-        user = accounts.sign_up(email, DEMO_PASSWORD, name, age_band=age_band)
+        if age_band == AgeBand.UNDER_14 and guardian is None:
+            guardian = "家长 A parent"  # the family signed up together
+        user = accounts.sign_up(
+            email, DEMO_PASSWORD, name, age_band=age_band, age_band_consent=True, guardian_name=guardian
+        )
     return user
 
 
@@ -417,9 +454,15 @@ def seed() -> str:
         community = accounts.create_community(COMMUNITY_NAME, by=None, district="虹口区 Hongkou, Shanghai")
     people: dict[str, User] = {}
     for email, name, age_band, roles, stakeholder in DEMO_PEOPLE:
-        user = _ensure_user(email, name, age_band)
+        user = _ensure_user(email, name, age_band, GUARDIANS.get(email))
         for role in roles:
-            accounts.grant_role(community, user, role, by=None, stakeholder=stakeholder)
+            membership = accounts.grant_role(community, user, role, by=None, stakeholder=stakeholder)
+        if stakeholder is not None and membership.stakeholder_consent_at is None:
+            accounts.consent_to_stakeholder_tag(membership, by=user, consent=True)
+        people[email] = user
+    for email, name, age_band in NEIGHBOURS:
+        user = _ensure_user(email, name, age_band)
+        accounts.grant_role(community, user, Role.RESIDENT, by=None)
         people[email] = user
     moderator = people["moderator@demo.jiayuan.cn"]
 

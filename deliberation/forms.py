@@ -20,6 +20,12 @@ def language_choices() -> list[tuple[str, str]]:
     return [(Language.ZH_CN.value, "中文"), (Language.EN.value, "English")]
 
 
+AGE_BAND_CONSENT = _l(
+    "I agree that my age band is kept, only to show how each age group took part. "
+    "I can withdraw this at any time on my profile, and the age band is then deleted."
+)
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
@@ -35,12 +41,22 @@ class SignupForm(FlaskForm):
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
-    age_band = SelectField(_l("Age band"), choices=age_band_choices, validators=[Optional()])
+    age_band = SelectField(_l("Age band (optional)"), choices=age_band_choices, validators=[Optional()])
+    age_band_consent = BooleanField(AGE_BAND_CONSENT)
+    guardian_name = StringField(
+        _l("Under 14: the name of your parent or guardian, who agrees that you take part"),
+        validators=[Optional(), Length(max=80)],
+    )
     language = SelectField(_l("Language"), choices=language_choices)
 
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
-    age_band = SelectField(_l("Age band"), choices=age_band_choices, validators=[Optional()])
+    age_band = SelectField(_l("Age band (optional)"), choices=age_band_choices, validators=[Optional()])
+    age_band_consent = BooleanField(AGE_BAND_CONSENT)
     language = SelectField(_l("Language"), choices=language_choices)
     large_text = BooleanField(_l("Large text"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired()])

@@ -28,6 +28,7 @@ from deliberation.live_schemas import PollSchema, SlotSchema
 from deliberation.lookup import get_or_404
 from deliberation.map_views import map_options
 from deliberation.models import Hearing, Proposal, Round
+from deliberation.privacy import sees_people
 from deliberation.publish import NAMESPACE, Event
 from deliberation.rounds import require_member
 from deliberation.sites import geo_site
@@ -97,6 +98,7 @@ def script_text() -> dict[str, str]:
         "discard": _("Discard"),
         "reply": _("Reply"),
         "replying_to": _("Replying to %(name)s"),
+        "a_neighbour": _("A neighbour"),
         "cancel": _("Cancel"),
         "question": _("Question"),
         "upvote": _("Upvote"),
@@ -256,12 +258,14 @@ def hearing_page(hearing_id: int):
 def screen(hearing_id: int):
     """The projector's view: map, big countdown, latest comments, poll bars and a QR code to join."""
     hearing = get_or_404(Hearing, hearing_id)
+    # the join code is for the community and the people in the room, not every viewer
+    member = sees_people(current_user, hearing.round.community_id)
     return _page(
         "hearing_screen.html",
         hearing,
         moderator=hearings.is_moderator(current_user, hearing),
-        qr=join_qr(hearing),
-        join_link=join_url(hearing),
+        qr=join_qr(hearing) if member else None,
+        join_link=join_url(hearing) if member else None,
     )
 
 
@@ -311,6 +315,7 @@ def round_hearings(round_id: int):
         hearings=found,
         hearing_state_names=hearing_state_names(),
         moderator=allows(require_role, current_user, round_.community_id, Role.MODERATOR),
+        member=sees_people(current_user, round_.community_id),
         can_schedule=Phase(round_.phase) in hearings.HEARING_PHASES,
     )
 

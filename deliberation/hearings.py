@@ -35,7 +35,15 @@ from deliberation.models import (
     User,
 )
 from deliberation.models.types import utcnow
-from deliberation.publish import Event, hearing_room, publish_after_commit, publish_coalesced_after_commit
+from deliberation.privacy import person_name
+from deliberation.publish import (
+    Event,
+    hearing_people_room,
+    hearing_public_room,
+    hearing_room,
+    publish_after_commit,
+    publish_coalesced_after_commit,
+)
 from deliberation.rounds import require_member, require_phase
 from deliberation.sites import geo_site
 
@@ -197,12 +205,19 @@ def end_hearing(hearing: Hearing, *, by: User) -> Hearing:
 
 
 def comment_dict(
-    comment: Comment, *, for_moderator: bool = False, community_id: int | None = None
+    comment: Comment,
+    *,
+    for_moderator: bool = False,
+    community_id: int | None = None,
+    with_people: bool = True,
 ) -> dict[str, Any]:
     """A comment as clients receive it; a hidden one keeps its place (seq) but not its text.
 
     ``community_id`` (of the comment's round) saves a look-up per comment on a page of them.
+    Without ``with_people`` (for readers outside the community) nobody is named.
     """
+    if not with_people:
+        return without_people(comment_dict(comment, for_moderator=for_moderator, community_id=community_id))
     hidden = comment.hidden_at is not None
     counts: dict[str, int] = {}
     for reaction in comment.reactions:
@@ -215,7 +230,7 @@ def comment_dict(
         "body": None if hidden and not for_moderator else comment.body,
         "author": {
             "id": comment.author_id,
-            "name": comment.author.name,
+            "name": person_name(comment.author, visible=True),
             "stakeholder": _stakeholder_of(comment, community_id),
         },
         "parent_id": comment.parent_id,
@@ -232,12 +247,20 @@ def comment_dict(
     return data
 
 
+def without_people(comment: dict[str, Any]) -> dict[str, Any]:
+    """A comment as readers outside the community see it: what was said, not who said it."""
+    return {**comment, "author": {"id": None, "name": None, "stakeholder": None}, "on_behalf_of": None}
+
+
 def _stakeholder_of(comment: Comment, community_id: int | None) -> str | None:
-    """The author's stakeholder tag in the round's community, shown beside the comment."""
+    """The author's stakeholder tag in the round's community, shown beside the comment once
+    the author has consented to it."""
+    if comment.author is None:
+        return None
     if community_id is None:
         community_id = db.session.get(Round, comment.round_id).community_id
     membership = comment.author.membership_in(community_id)
-    return membership.stakeholder if membership else None
+    return membership.stakeholder if membership and membership.stakeholder_consent_at else None
 
 
 def next_comment_seq(round_id: int) -> int:
@@ -355,8 +378,17 @@ def add_comment(
     )
     db.session.add(comment)
     db.session.flush()
-    publish_after_commit(db.session, Event.COMMENT, comment_dict(comment), room=hearing_room(hearing.id))
+    publish_comment(comment, hearing.id)
     return comment, True
+
+
+def publish_comment(comment: Comment, hearing_id: int) -> None:
+    """Queue a new comment for the hearing's members (named) and everyone else (unnamed)."""
+    named = comment_dict(comment)
+    publish_after_commit(db.session, Event.COMMENT, named, room=hearing_people_room(hearing_id))
+    publish_after_commit(
+        db.session, Event.COMMENT, without_people(named), room=hearing_public_room(hearing_id)
+    )
 
 
 def _replay_query(hearing: Hearing):
@@ -370,7 +402,7 @@ def _replay_query(hearing: Hearing):
 
 
 def comments_after(
-    hearing: Hearing, after_seq: int | None, *, for_moderator: bool = False
+    hearing: Hearing, after_seq: int | None, *, for_moderator: bool = False, with_people: bool = True
 ) -> tuple[list[dict], bool]:
     """The comments after a sequence number (or the latest ones), in order; and whether there are more."""
     query = _replay_query(hearing)
@@ -385,7 +417,10 @@ def comments_after(
         has_more = len(found) > REPLAY_PAGE
         page = list(found[:REPLAY_PAGE])
     community_id = hearing.round.community_id
-    return [comment_dict(c, for_moderator=for_moderator, community_id=community_id) for c in page], has_more
+    return [
+        comment_dict(c, for_moderator=for_moderator, community_id=community_id, with_people=with_people)
+        for c in page
+    ], has_more
 
 
 def hidden_up_to(hearing: Hearing, seq: int) -> list[dict[str, Any]]:
@@ -400,7 +435,7 @@ def hidden_up_to(hearing: Hearing, seq: int) -> list[dict[str, Any]]:
 
 
 def comments_before(
-    hearing: Hearing, before_seq: int, *, for_moderator: bool = False
+    hearing: Hearing, before_seq: int, *, for_moderator: bool = False, with_people: bool = True
 ) -> tuple[list[dict], bool]:
     """Older comments, for paging back through a long hearing."""
     found = db.session.scalars(
@@ -411,7 +446,7 @@ def comments_before(
     ).all()
     community_id = hearing.round.community_id
     return [
-        comment_dict(c, for_moderator=for_moderator, community_id=community_id)
+        comment_dict(c, for_moderator=for_moderator, community_id=community_id, with_people=with_people)
         for c in reversed(found[:REPLAY_PAGE])
     ], len(found) > REPLAY_PAGE
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from deliberation.enums import AgeBand, NeedCategory, Phase, Role, SiteKind, StakeholderTag
+from deliberation.age_groups import bands_of
+from deliberation.enums import NO_AGE_BAND, AgeBand, NeedCategory, Phase, Role, SiteKind, StakeholderTag
 
 ROLE_NAMES = {
     Role.RESIDENT: _l("Resident"),
@@ -27,6 +29,37 @@ AGE_BAND_NAMES = {
     AgeBand.AGE_60_79: _l("60 to 79"),
     AgeBand.OVER_80: _l("80 and over"),
 }
+
+# The ages each band spans (None: open-ended), to name a group of neighbouring bands.
+BAND_AGES = {
+    AgeBand.UNDER_14: (None, 13),
+    AgeBand.AGE_14_34: (14, 34),
+    AgeBand.AGE_35_59: (35, 59),
+    AgeBand.AGE_60_79: (60, 79),
+    AgeBand.OVER_80: (80, None),
+}
+
+
+def age_group_name(key: str) -> str:
+    """The name of an age group (one band, or neighbouring bands merged), e.g. "60 and over"."""
+    bands = bands_of(key)
+    known = [AgeBand(b) for b in bands if b != NO_AGE_BAND]
+    if not known:
+        return _("Age not given")
+    if len(known) == 1:
+        ages = str(AGE_BAND_NAMES[known[0]])
+    else:
+        low, high = BAND_AGES[known[0]][0], BAND_AGES[known[-1]][1]
+        if low is None and high is None:
+            ages = _("All ages")
+        elif low is None:
+            ages = _("Under %(n)d", n=high + 1)
+        elif high is None:
+            ages = _("%(n)d and over", n=low)
+        else:
+            ages = _("%(low)d to %(high)d", low=low, high=high)
+    return _("%(ages)s, or age not given", ages=ages) if NO_AGE_BAND in bands else ages
+
 
 PHASE_NAMES = {
     Phase.DRAFT: _l("Draft"),
@@ -61,7 +94,7 @@ NEED_CATEGORY_NAMES = {
 }
 
 
-def template_labels() -> dict[str, dict]:
+def template_labels() -> dict[str, object]:
     """The label tables, for templates."""
     return {
         "role_names": ROLE_NAMES,
@@ -70,4 +103,5 @@ def template_labels() -> dict[str, dict]:
         "phase_names": PHASE_NAMES,
         "site_kind_names": SITE_KIND_NAMES,
         "need_category_names": NEED_CATEGORY_NAMES,
+        "age_group_name": age_group_name,
     }

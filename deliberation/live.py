@@ -37,7 +37,8 @@ from deliberation.live_schemas import (
 )
 from deliberation.lookup import get_or_404
 from deliberation.models import Comment, Hearing, Poll, Round, User
-from deliberation.publish import NAMESPACE, hearing_room, round_room
+from deliberation.privacy import sees_people
+from deliberation.publish import NAMESPACE, hearing_people_room, hearing_public_room, hearing_room, round_room
 
 log = logging.getLogger(__name__)
 USER_KEY = "live_user_id"
@@ -124,14 +125,19 @@ class HearingNamespace(Namespace):
     def on_join(self, user: User, data: dict) -> dict:
         """Anyone logged in joins a hearing; gets its state and the comments they missed."""
         hearing = get_or_404(Hearing, data["hearing_id"])
+        with_people = sees_people(user, hearing.round.community_id)
         join_room(hearing_room(hearing.id))
+        join_room(hearing_people_room(hearing.id) if with_people else hearing_public_room(hearing.id))
         join_room(round_room(hearing.round_id))
         joined = session.get(JOINED_KEY, [])
         if hearing.id not in joined:
             session[JOINED_KEY] = [*joined, hearing.id]
         hearings.arrive(hearing, request.sid, user)
         comments, has_more = hearings.comments_after(
-            hearing, data["after_seq"], for_moderator=hearings.is_moderator(user, hearing)
+            hearing,
+            data["after_seq"],
+            for_moderator=hearings.is_moderator(user, hearing),
+            with_people=with_people,
         )
         after = data["after_seq"]
         hidden = hearings.hidden_up_to(hearing, after) if after is not None else []

@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from flask_babel import gettext as _
 
-from deliberation import decisions
+from deliberation import ballots, decisions
 from deliberation.errors import NotFound
 from deliberation.extensions import db
 from deliberation.models import Round
@@ -23,9 +23,10 @@ def get_or_404(model: type[T], ident: object) -> T:
 
 
 def round_for_reading(round_id: object) -> Round:
-    """A round as every page and API read sees it: a decision whose notice period is over
-    is made final first ("final on read"; the scheduled command does the same)."""
+    """A round as every page and API read sees it: ballots past their deadline are written
+    down as closed, and a decision whose notice period is over is made final ("on read";
+    the scheduled command does the same)."""
     round_ = get_or_404(Round, round_id)
-    if decisions.finalise_if_due(round_):
+    if ballots.close_ballots_if_due(round_) | decisions.finalise_if_due(round_):
         db.session.commit()
     return round_

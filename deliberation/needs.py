@@ -13,6 +13,7 @@ from deliberation.enums import NeedCategory, Phase, values
 from deliberation.errors import InvalidInput, InvalidLayout
 from deliberation.extensions import db
 from deliberation.models import Need, NeedSupport, Round, User
+from deliberation.privacy import person_name, sees_people
 from deliberation.rounds import require_member, require_phase
 from deliberation.sites import geo_site
 
@@ -61,8 +62,16 @@ def needs_of(round_: Round) -> list[Need]:
     return sorted(needs, key=lambda n: -n.support_count)
 
 
-def need_feature(need: Need, *, viewer: User | None = None) -> dict[str, Any]:
-    """A need as a GeoJSON Feature for the needs layer (no geometry: about the whole site)."""
+def need_feature(
+    need: Need, *, viewer: User | None = None, people_visible: bool | None = None
+) -> dict[str, Any]:
+    """A need as a GeoJSON Feature for the needs layer (no geometry: about the whole site).
+
+    Its author is named to members of the round's community only (``people_visible``,
+    worked out from ``viewer`` when not given).
+    """
+    if people_visible is None:
+        people_visible = sees_people(viewer, need.round.community_id)
     return {
         "type": "Feature",
         "id": need.id,
@@ -73,7 +82,8 @@ def need_feature(need: Need, *, viewer: User | None = None) -> dict[str, Any]:
             "text": need.text,
             "supports": need.support_count,
             "supported_by_me": bool(viewer and any(s.user_id == viewer.id for s in need.supports)),
-            "author": need.author.name if need.author else None,
+            "author": person_name(need.author, visible=people_visible),
+            "mine": bool(viewer and need.author_id == getattr(viewer, "id", None)),
             "created_at": need.created_at.isoformat(),
         },
     }
@@ -83,5 +93,8 @@ def needs_layer(round_: Round, *, viewer: User | None = None) -> dict[str, Any]:
     """Every need of a round as a FeatureCollection."""
     return {
         "type": "FeatureCollection",
-        "features": [need_feature(n, viewer=viewer) for n in needs_of(round_)],
+        "features": [
+            need_feature(n, viewer=viewer, people_visible=sees_people(viewer, round_.community_id))
+            for n in needs_of(round_)
+        ],
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,11 +16,12 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from deliberation import asking, ballots, comparison, decisions, needs, proposals
+from deliberation.age_groups import ordered_groups
 from deliberation.enums import Phase, ProposalStatus
 from deliberation.errors import allows
 from deliberation.extensions import db
 from deliberation.i18n import current_language
-from deliberation.labels import PHASE_NAMES
+from deliberation.labels import PHASE_NAMES, age_group_name
 from deliberation.live import HearingNamespace
 from deliberation.lookup import get_or_404, round_for_reading
 from deliberation.map_views import community_map, comparison_maps, round_map, site_map
@@ -160,6 +161,8 @@ def round_page(round_id: int):
     active = [p for p in all_proposals if p.status == ProposalStatus.ACTIVE]
     layer = needs.needs_layer(round_, viewer=current_user)
     phase = Phase(round_.phase)
+    whether = asking.whether_results(round_)
+    whether_groups = ordered_groups(whether["by_age_band"])
     return render_template(
         "round.html",
         round=round_,
@@ -170,7 +173,9 @@ def round_page(round_id: int):
         needs_layer=layer,
         need_colours=NEED_COLOURS,
         map=round_map(round_, active, layer),
-        whether=asking.whether_results(round_) if phase is Phase.ASKING else None,
+        whether=whether,
+        whether_groups=whether_groups,
+        whether_group_names={key: age_group_name(key) for key in whether_groups},
         my_whether=asking.my_whether_answer(round_, current_user),
         tally=ballots.tally(round_) if phase is Phase.DECIDING else None,
         moves=available_moves(round_, current_user),
@@ -246,16 +251,31 @@ def ballot_page(round_id: int):
 @bp.get("/rounds/<int:round_id>/tally")
 @login_required
 def tally_page(round_id: int):
-    """The count: first preferences, the instant-runoff rounds, the winner, and the same by age band."""
-    round_ = get_or_404(Round, round_id)
+    """The count: sealed (turnout only) while ballots are open; then the instant runoff, also by age group."""
+    round_ = round_for_reading(round_id)
     proposals_by_id = {p.id: p for p in round_proposals(round_)}
+    tally = ballots.tally(round_)
+    groups = ordered_groups(tally["by_age_band"])
     return render_template(
         "tally.html",
         round=round_,
-        tally=ballots.tally(round_),
+        tally=tally,
+        groups=groups,
+        group_names={key: age_group_name(key) for key in groups},
+        can_close=allows(ballots.check_can_close_ballots, round_, current_user),
         proposals_by_id=proposals_by_id,
         titles={str(pid): p.title for pid, p in proposals_by_id.items()},
     )
+
+
+@bp.post("/rounds/<int:round_id>/ballots/close")
+@login_required
+def close_ballots(round_id: int):
+    """The moderator closes the ballots from the tally page; the count then shows."""
+    round_ = round_for_reading(round_id)
+    ballots.close_ballots(round_, by=current_user)
+    db.session.commit()
+    return redirect(url_for("pages.tally_page", round_id=round_.id))
 
 
 @bp.get("/sites/<int:site_id>")

@@ -34,6 +34,7 @@ class Event(StrEnum):
     POLL = "poll"
     PRESENCE = "presence"
     PHASE = "phase"
+    BALLOTS = "ballots"
     CLOSED = "closed"
 
 
@@ -43,7 +44,18 @@ def round_room(round_id: int) -> str:
 
 
 def hearing_room(hearing_id: int) -> str:
+    """Everyone in a hearing: slots, polls, presence, moderation."""
     return f"hearing:{hearing_id}"
+
+
+def hearing_people_room(hearing_id: int) -> str:
+    """The hearing's members of the community: comments as they see them, with names."""
+    return f"hearing:{hearing_id}:people"
+
+
+def hearing_public_room(hearing_id: int) -> str:
+    """Everyone else in the hearing: comments without names."""
+    return f"hearing:{hearing_id}:public"
 
 
 @dataclass(frozen=True)

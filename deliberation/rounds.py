@@ -200,6 +200,8 @@ def require_phase(round_: Round, *phases: Phase) -> None:
 
 
 def require_member(user: User, round_: Round) -> None:
-    """Taking part in a round needs membership of its community."""
+    """Taking part in a round needs membership of its community, and under 14 a guardian's consent."""
     if not user.is_member_of(round_.community_id):
         raise NotAllowed(_("Only members of this community can take part."))
+    if user.needs_guardian_consent:
+        raise NotAllowed(_("A resident under 14 takes part once a parent or guardian has consented."))

@@ -135,9 +135,15 @@ def make_user(app) -> Callable[..., User]:
         email: str | None = None,
         name: str = "Test Person",
         age_band: str | None = None,
+        guardian: str | None = "A parent",
     ) -> User:
+        """(Under 14, a guardian consents unless ``guardian`` is None.)"""
         user = accounts.sign_up(
-            email or f"person{next(_counter)}@example.org", PASSWORD, name, age_band=age_band
+            email or f"person{next(_counter)}@example.org",
+            PASSWORD,
+            name,
+            age_band=age_band,
+            guardian_name=guardian if age_band == "under_14" else None,
         )
         for role in roles:
             accounts.grant_role(community, user, role, by=None)

@@ -201,8 +201,14 @@ def test_a_moderator_adds_a_member_with_several_roles(client, community, make_us
         "stakeholder": "school",
     }
     me = client.get("/api/v1/auth/me", headers=token_for(newcomer)).get_json()["user"]
+    # the tag waits for the person's own consent before it is shown anywhere
     assert me["memberships"] == [
-        {"community_id": community.id, "roles": ["designer", "resident"], "stakeholder": "school"}
+        {
+            "community_id": community.id,
+            "roles": ["designer", "resident"],
+            "stakeholder": "school",
+            "stakeholder_consented": False,
+        }
     ]
 
 

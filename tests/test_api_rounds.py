@@ -148,7 +148,7 @@ def test_deadlines_are_planned_by_moderators(client, community, make_round, make
 # --- ask whether -------------------------------------------------------------------
 
 
-def test_residents_answer_whether_once_each_and_see_it_by_age_band(
+def test_residents_answer_whether_once_each_and_see_the_results_once_it_closes(
     client, community, make_round, make_user, token_for
 ):
     round_ = make_round(Phase.ASKING)
@@ -159,11 +159,20 @@ def test_residents_answer_whether_once_each_and_see_it_by_age_band(
     assert client.put(url, json={"support": True}, headers=token_for(old)).status_code == 200
     changed = client.put(url, json={"support": False}, headers=token_for(old))  # changes the answer
     results = changed.get_json()
-    assert (results["yes"], results["no"], results["answers"]) == (1, 1, 2)
-    assert results["by_age_band"]["under_14"] == {"yes": 1, "no": 0}
-    assert results["by_age_band"]["80_plus"] == {"yes": 0, "no": 1}
+    # while the question is open: turnout only
+    assert results["sealed"] is True and results["mine"] is False
+    assert (results["yes"], results["no"], results["answers"]) == (None, None, 2)
+    assert results["by_age_band"] == {}
     assert results["turnout"] == pytest.approx(2 / 3, abs=1e-3)  # the round's moderator is a member too
     assert count(WhetherAnswer) == 2
+    moderator = make_user(Role.MODERATOR, community=community)
+    moved = client.post(
+        f"/api/v1/rounds/{round_.id}/phase", json={"phase": "needs"}, headers=token_for(moderator)
+    )
+    assert moved.status_code == 200
+    closed = client.get(url, headers=token_for(young)).get_json()
+    assert (closed["sealed"], closed["yes"], closed["no"], closed["answers"]) == (False, 1, 1, 2)
+    assert closed["by_age_band"] == {}  # two people: no age group could hold five
 
 
 def test_answering_whether_needs_membership_and_the_asking_phase(
@@ -462,13 +471,20 @@ def test_ranked_ballots_and_the_instant_runoff_tally(client, community, deciding
     for ranking, band in zip(rankings, bands, strict=True):
         voter = make_user(Role.RESIDENT, community=community, age_band=band)
         assert client.put(url, json={"ranking": ranking}, headers=token_for(voter)).status_code == 200
-    tally = client.get(f"/api/v1/rounds/{round_.id}/tally", headers=token_for(make_user())).get_json()
-    assert tally["ballots"] == 9
+    tally_url = f"/api/v1/rounds/{round_.id}/tally"
+    sealed = client.get(tally_url, headers=token_for(make_user())).get_json()
+    assert (sealed["sealed"], sealed["ballots"], sealed["winner"]) == (True, 9, None)
+    assert (sealed["first_preferences"], sealed["rounds"], sealed["by_age_band"]) == ({}, [], {})
+    moderator = make_user(Role.MODERATOR, community=community)
+    closed = client.post(f"/api/v1/rounds/{round_.id}/ballots/close", headers=token_for(moderator))
+    assert closed.status_code == 200
+    tally = client.get(tally_url, headers=token_for(make_user())).get_json()
+    assert (tally["sealed"], tally["ballots"]) == (False, 9)
     assert tally["first_preferences"] == {str(a): 4, str(b): 3, str(c): 2}
     assert [r["eliminated"] for r in tally["rounds"]] == [c, None]
     assert tally["winner"] == b
-    assert tally["by_age_band"]["under_14"]["ballots"] == 2
-    assert sum(band["ballots"] for band in tally["by_age_band"].values()) == 9
+    # 9 ballots cannot make two age groups of five: no breakdown at all
+    assert tally["by_age_band"] == {}
 
 
 def test_a_ballot_can_be_changed_and_counts_once(client, community, deciding_round, make_user, token_for):

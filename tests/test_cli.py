@@ -50,7 +50,7 @@ def test_seed_demo_loads_the_demo_and_running_it_again_changes_nothing(runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     after_first = counts()
-    assert after_first["User"] == len(demo.DEMO_EMAILS)
+    assert after_first["User"] == len(demo.DEMO_EMAILS) + len(demo.NEIGHBOURS)
     assert after_first["Site"] == len(demo.SITES)
     assert after_first["Round"] == len(demo.ROUNDS)
 

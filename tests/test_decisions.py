@@ -37,7 +37,7 @@ def people(community, make_user):
 
 @pytest.fixture
 def deciding(make_round, people):
-    """A deciding round with plans A and B; the residents' ballots make A the tally's winner."""
+    """A deciding round with plans A and B; the residents' ballots, now closed, make A the tally's winner."""
     round_ = make_round(Phase.PROPOSING)
     a, _ = proposals.submit_proposal(
         round_, "Plan A", "", g.GOOD_LAYOUT, by=people["designer"], language="en"
@@ -49,6 +49,7 @@ def deciding(make_round, people):
     db.session.flush()
     ballots.cast_ballot(round_, [a.id, b.id], by=people["resident"])
     ballots.cast_ballot(round_, [a.id], by=people["neighbour"])
+    ballots.close_ballots(round_, by=people["moderator"])
     db.session.commit()
     return round_, a, b
 
@@ -387,13 +388,14 @@ def test_evaluations_wait_until_the_space_is_in_use(client, token_for, people, d
     assert response.status_code == 409
 
 
-def test_participation_is_counted_by_age_band(client, token_for, people, deciding):
+def test_participation_counts_people_and_shows_no_small_age_group(client, token_for, people, deciding):
     round_, _a, _b = deciding
     table = client.get(
         f"/api/v1/rounds/{round_.id}/participation", headers=token_for(people["resident"])
     ).get_json()
-    assert table["ballots"]["80_plus"] == 1 and table["ballots"]["under_14"] == 1
-    assert sum(table["needs"].values()) == 0
+    assert table["ballots"]["people"] == 2 and table["needs"]["people"] == 0
+    # two voters, one over 80 and one under 14: no breakdown could hide either
+    assert table["ballots"]["by_age_band"] == {} and table["needs"]["by_age_band"] == {}
 
 
 def test_the_audit_log_and_the_export_keep_the_record(client, token_for, people, deciding):
@@ -404,9 +406,14 @@ def test_the_audit_log_and_the_export_keep_the_record(client, token_for, people,
         e["action"]
         for e in client.get(f"/api/v1/rounds/{round_.id}/audit", headers=headers).get_json()["entries"]
     ]
-    assert {"round.created", "proposal.submitted", "ballot.cast", "round.decided", "objection.filed"} <= set(
-        actions
-    )
+    assert {
+        "round.created",
+        "proposal.submitted",
+        "ballots.closed",
+        "round.decided",
+        "objection.filed",
+    } <= set(actions)
+    assert "ballot.cast" not in actions  # nobody's vote is in the record
     export = client.get(f"/api/v1/rounds/{round_.id}/export", headers=headers).get_json()
     assert export["decisions"][0]["proposal_id"] == a.id
     assert export["chosen_layout"] == g.GOOD_LAYOUT

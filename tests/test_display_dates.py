@@ -67,6 +67,7 @@ def decided_at_the_clock(request, make_round, people):
         )
         round_.phase = Phase.DECIDING.value
         ballots.cast_ballot(round_, [plan.id], by=people["resident"])
+        ballots.close_ballots(round_, by=people["moderator"])
         decisions.decide(round_, plan.id, RATIONALE, by=people["secretary"])
         db.session.commit()
     return round_, request.param

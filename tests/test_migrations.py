@@ -63,3 +63,29 @@ def test_postgresql_refuses_changes_to_the_audit_log_from_any_client(empty_postg
         with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
             conn.execute(text("UPDATE audit_entries SET action = 'changed'"))
         db.engine.dispose()
+
+
+def test_postgresql_lets_a_deleted_person_be_forgotten_as_an_actor_and_nothing_else(empty_postgres_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_postgres_url})
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as conn:
+            person = conn.execute(
+                text(
+                    "INSERT INTO users (email, password_hash, name, language, large_text, token_nonce, created_at) "
+                    "VALUES ('gone@example.org', 'x', 'Gone', 'en', false, 'n', now()) RETURNING id"
+                )
+            ).scalar_one()
+            conn.execute(
+                text(
+                    "INSERT INTO audit_entries (at, action, subject_type, data, actor_id) "
+                    "VALUES (now(), 'need.added', 'need', '{}', :person)"
+                ),
+                {"person": person},
+            )
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM users WHERE id = :person"), {"person": person})
+            assert conn.execute(text("SELECT actor_id, action FROM audit_entries")).one() == (None, "need.added")
+        with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+            conn.execute(text("UPDATE audit_entries SET actor_id = NULL, action = 'other'"))
+        db.engine.dispose()

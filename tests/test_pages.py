@@ -92,13 +92,33 @@ def test_signing_up_through_the_page(client):
             "password": "long enough",
             "confirm": "long enough",
             "age_band": "80_plus",
+            "age_band_consent": "y",
             "language": "zh-CN",
         },
     )
     assert response.status_code == 302
     user = db.session.query(User).filter_by(email="sun@example.org").one()
     assert (user.age_band, user.language) == ("80_plus", "zh-CN")
+    assert user.age_band_consent_at is not None
     assert "Grandma Sun" in page(client.get("/profile"))
+
+
+def test_an_age_band_without_its_own_consent_is_refused_and_nothing_is_stored(client):
+    response = client.post(
+        "/signup",
+        data={
+            "name": "Grandpa Xie",
+            "email": "xie@example.org",
+            "password": "long enough",
+            "confirm": "long enough",
+            "age_band": "80_plus",
+            "language": "en",
+        },
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 400
+    assert "Tick the box to agree that your age band is used" in page(response)
+    assert db.session.query(User).filter_by(email="xie@example.org").count() == 0
 
 
 def test_a_sign_up_with_differing_passwords_is_refused(client):
@@ -116,7 +136,14 @@ def test_the_profile_is_saved(client, make_user, login):
     user = make_user()
     login(user)
     response = client.post(
-        "/profile", data={"name": "New Name", "age_band": "60_79", "language": "en", "large_text": "y"}
+        "/profile",
+        data={
+            "name": "New Name",
+            "age_band": "60_79",
+            "age_band_consent": "y",
+            "language": "en",
+            "large_text": "y",
+        },
     )
     assert response.status_code == 302
     db.session.expire_all()

@@ -98,7 +98,10 @@ PANELS = {
     Phase.NEEDS: ({"pin-panel", "needs-panel"}, {"whether-panel", "proposals-panel", "deciding-panel"}),
     Phase.PROPOSING: ({"proposals-panel"}, {"whether-panel", "pin-panel", "deciding-panel", "new-proposal"}),
     Phase.HEARING: ({"proposals-panel", "compare"}, {"whether-panel", "pin-panel", "deciding-panel"}),
-    Phase.DECIDING: ({"proposals-panel", "deciding-panel", "ballot-link", "live-tally"}, {"pin-panel"}),
+    Phase.DECIDING: (
+        {"proposals-panel", "deciding-panel", "ballot-link", "ballots-sealed"},
+        {"pin-panel", "live-tally"},
+    ),
     Phase.NOTICE: ({"proposals-panel", "tally-link"}, {"deciding-panel", "ballot-link", "pin-panel"}),
     Phase.DECIDED: ({"proposals-panel", "tally-link"}, {"deciding-panel", "ballot-link"}),
     Phase.IN_USE: ({"proposals-panel", "tally-link"}, {"deciding-panel", "ballot-link"}),
@@ -195,20 +198,34 @@ def test_designers_get_the_editor_link_while_proposing(client, login, designer, 
     assert f'href="/rounds/{round_.id}/proposals/new"' in html
 
 
-def test_the_ask_whether_panel_shows_support_and_my_answer(client, login, community, make_user, make_round):
+def test_the_ask_whether_panel_keeps_answers_secret_until_the_question_closes(
+    client, login, community, make_user, make_round
+):
     round_ = make_round(Phase.ASKING)
     me = make_user(Role.RESIDENT, community=community, age_band="60_79")
-    other = make_user(Role.RESIDENT, community=community, age_band="under_14")
     asking.answer_whether(round_, True, by=me)
-    asking.answer_whether(round_, False, by=other)
+    for n in range(9):  # five children and four more of my age group; six say yes in all
+        band = "under_14" if n < 5 else "60_79"
+        asking.answer_whether(
+            round_, n % 2 == 0, by=make_user(Role.RESIDENT, community=community, age_band=band)
+        )
     db.session.commit()
     login(me)
     html = text(client.get(f"/rounds/{round_.id}"))
-    assert re.search(r'data-testid="whether-support">50%<', html)
     assert re.search(r'aria-pressed="true" data-testid="answer-yes"', html)
+    assert re.search(r'data-testid="whether-answers">10<', html)
+    assert has(html, "whether-sealed") and not has(html, "whether-support") and "whether-bands" not in html
+    assert island(html, "round-data")["whether"]["by_age_band"] == {}
+
+    round_.phase = Phase.NEEDS.value  # the question closed: the round moved on
+    db.session.commit()
+    html = text(client.get(f"/rounds/{round_.id}"))
+    assert re.search(r'data-testid="whether-support">60%<', html) and not has(html, "whether-sealed")
+    rows = dict(re.findall(r'<tr data-band="([^"]+)"><th scope="row">[^<]*</th><td>(\d+)</td>', html))
+    assert rows == {"under_14": "3", "14_34+35_59+60_79+80_plus+unknown": "3"}
+    assert "Under 14" in html and "14 and over, or age not given" in html
     data = island(html, "round-data")
-    assert data["whether"]["by_age_band"]["60_79"] == {"yes": 1, "no": 0}
-    assert data["bands"][0] == "under_14" and data["bands"][-1] == "unknown"
+    assert data["bands"] == ["under_14", "14_34+35_59+60_79+80_plus+unknown"]
     assert data["strings"]["yes"] == "Yes"
 
 
@@ -400,16 +417,22 @@ def test_the_tally_page_shows_the_same_numbers_as_the_api(
     client, login, community, make_user, outsider, token_for, with_proposals
 ):
     round_, (a, b, c) = with_proposals(Phase.DECIDING, ONE_BENCH, TWO_BENCHES, g.GOOD_LAYOUT)
-    rankings = [[a.id]] * 4 + [[b.id, a.id]] * 3 + [[c.id, b.id]] * 2
-    bands = ["under_14", "14_34", "35_59", "60_79", "80_plus", "35_59", "60_79", "80_plus", None]
+    rankings = [[a.id]] * 4 + [[b.id, a.id]] * 3 + [[c.id, b.id]] * 2 + [[b.id]]
+    bands = ["under_14", "14_34", "14_34", "under_14", "14_34", "60_79", "80_plus", "60_79", "80_plus", None]
     for ranking, band in zip(rankings, bands, strict=True):
         ballots.cast_ballot(round_, ranking, by=make_user(Role.RESIDENT, community=community, age_band=band))
     db.session.commit()
-    api = client.get(f"/api/v1/rounds/{round_.id}/tally", headers=token_for(outsider)).get_json()
 
     login(outsider)  # anyone logged in may read the tally
+    sealed = text(client.get(f"/rounds/{round_.id}/tally"))
+    assert has(sealed, "tally-sealed") and re.search(r'data-testid="tally-ballots">10<', sealed)
+    assert "first-preferences" not in sealed and "runoff-rounds" not in sealed
+
+    ballots.close_ballots(round_, by=make_user(Role.MODERATOR, community=community))
+    db.session.commit()
+    api = client.get(f"/api/v1/rounds/{round_.id}/tally", headers=token_for(outsider)).get_json()
     html = text(client.get(f"/rounds/{round_.id}/tally"))
-    assert re.search(r'data-testid="tally-ballots">(\d+)<', html).group(1) == str(api["ballots"]) == "9"
+    assert re.search(r'data-testid="tally-ballots">(\d+)<', html).group(1) == str(api["ballots"]) == "10"
     assert f'data-winner-id="{api["winner"]}"' in html and api["winner"] == b.id
     first = re.search(r'data-testid="first-preferences".*?</table>', html, re.S).group(0)
     shown = dict(re.findall(r'<tr data-proposal-id="(\d+)"><th scope="row">[^<]*</th><td>(\d+)</td>', first))
@@ -420,17 +443,27 @@ def test_the_tally_page_shows_the_same_numbers_as_the_api(
             row = re.search(rf'<tr data-proposal-id="{pid}".*?</tr>', runoff, re.S).group(0)
             assert re.search(rf'<td data-round="{number}">{votes}\b', row)
     assert runoff.count(">eliminated<") == 1
+    # two age groups of five: the young and the rest, each named by the ages it spans
+    assert {k: v["ballots"] for k, v in api["by_age_band"].items()} == {
+        "under_14+14_34": 5,
+        "35_59+60_79+80_plus+unknown": 5,
+    }
     bands_table = re.search(r'data-testid="age-bands".*?</table>', html, re.S).group(0)
     for band, result in api["by_age_band"].items():
-        row = re.search(rf'<tr data-band="{band}">.*?</tr>', bands_table, re.S).group(0)
+        row = re.search(rf'<tr data-band="{re.escape(band)}">.*?</tr>', bands_table, re.S).group(0)
         assert re.findall(r"<td>(\d+)</td>", row)[0] == str(result["ballots"])
+    assert "Under 35" in bands_table and "35 and over, or age not given" in bands_table
     assert island(html, "tally-data")["tally"] == api
     assert "the proposal submitted last goes" in html  # the tie rule, in words
 
 
-def test_an_empty_tally_says_so(client, login, resident, with_proposals):
+def test_an_empty_tally_says_so(client, login, resident, community, make_user, with_proposals):
     round_, _made = with_proposals(Phase.DECIDING, ONE_BENCH, TWO_BENCHES)
     login(resident)
+    html = text(client.get(f"/rounds/{round_.id}/tally"))
+    assert re.search(r'data-testid="tally-ballots">0<', html) and has(html, "tally-sealed")
+    ballots.close_ballots(round_, by=make_user(Role.MODERATOR, community=community))
+    db.session.commit()
     html = text(client.get(f"/rounds/{round_.id}/tally"))
     assert re.search(r'data-testid="tally-ballots">0<', html)
     assert has(html, "no-ballots")

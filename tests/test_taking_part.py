@@ -63,6 +63,7 @@ def test_only_members_object_to_a_decision(client, token_for, make_round, people
     )
     round_.phase = Phase.DECIDING.value
     ballots.cast_ballot(round_, [plan.id], by=people["resident"])
+    ballots.close_ballots(round_, by=people["moderator"])
     decisions.decide(round_, plan.id, RATIONALE, by=people["secretary"])
     db.session.commit()
     person = neighbour_elsewhere if who == "neighbour_elsewhere" else people["neighbour"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
-from deliberation.api import auth, communities, decisions, hearings, proposals, rounds, sites
+from deliberation.api import auth, communities, decisions, hearings, me, proposals, rounds, sites
 from deliberation.extensions import csrf
 
 BLUEPRINTS = (
     auth.blp,
+    me.blp,
     communities.blp,
     sites.blp,
     rounds.blp,

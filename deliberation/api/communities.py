@@ -10,10 +10,12 @@ from deliberation import accounts
 from deliberation.api.schemas import (
     AddMemberSchema,
     CommunityListSchema,
+    GuardianConsentSchema,
     MemberSchema,
     SiteListSchema,
     UnitCostsSchema,
     UnitCostTableSchema,
+    UserEnvelopeSchema,
 )
 from deliberation.enums import Role
 from deliberation.extensions import db
@@ -55,6 +57,21 @@ def add_member(body, community_id: int):
     )
     db.session.commit()
     return membership
+
+
+@blp.post("/<int:community_id>/members/<int:user_id>/guardian-consent")
+@login_required
+@blp.arguments(GuardianConsentSchema)
+@blp.response(200, UserEnvelopeSchema)
+def guardian_consent(body, community_id: int, user_id: int):
+    """Record a parent's or guardian's consent for a member under 14 (moderators), say for a
+    family signing up together; the member may then take part."""
+    community = get_or_404(Community, community_id)
+    person = accounts.record_guardian_consent(
+        community, get_or_404(User, user_id), body["guardian_name"], by=current_user
+    )
+    db.session.commit()
+    return {"user": person}
 
 
 @blp.get("/<int:community_id>/unit-costs")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from deliberation import decisions, record_export
 from deliberation.api.schemas import (
@@ -20,10 +19,12 @@ from deliberation.api.schemas import (
     RoundSchema,
     TextSchema,
 )
+from deliberation.audit import round_entries
 from deliberation.errors import NotFound
 from deliberation.extensions import db
 from deliberation.lookup import get_or_404, round_for_reading
-from deliberation.models import AuditEntry, Objection
+from deliberation.models import Objection
+from deliberation.privacy import sees_people, without_person_keys
 
 blp = Blueprint("api_decisions", __name__, url_prefix="/api/v1", description="Decisions and evaluations")
 
@@ -43,7 +44,9 @@ def decide(body, round_id: int):
         version=body["version"],
     )
     db.session.commit()
-    return decisions.decision_dict(decision)
+    return decisions.decision_dict(
+        decision, people_visible=sees_people(current_user, decision.round.community_id)
+    )
 
 
 @blp.get("/rounds/<int:round_id>/decision")
@@ -51,10 +54,11 @@ def decide(body, round_id: int):
 @blp.response(200, DecisionSchema)
 def get_decision(round_id: int):
     """The decision that stands, with its objections and answers."""
-    decision = decisions.standing_decision(round_for_reading(round_id))
+    round_ = round_for_reading(round_id)
+    decision = decisions.standing_decision(round_)
     if decision is None:
         raise NotFound(_("This round has no decision yet."))
-    return decisions.decision_dict(decision)
+    return decisions.decision_dict(decision, people_visible=sees_people(current_user, round_.community_id))
 
 
 @blp.post("/rounds/<int:round_id>/objections")
@@ -65,7 +69,7 @@ def object_to(body, round_id: int):
     """Object to the decision during the notice period; members only."""
     objection = decisions.file_objection(round_for_reading(round_id), body["text"], by=current_user)
     db.session.commit()
-    return decisions.objection_dict(objection)
+    return decisions.objection_dict(objection, people_visible=True)  # a member, reading their own
 
 
 @blp.post("/objections/<int:objection_id>/answer")
@@ -78,7 +82,7 @@ def answer(body, objection_id: int):
         get_or_404(Objection, objection_id), body["answer"], by=current_user
     )
     db.session.commit()
-    return decisions.objection_dict(objection)
+    return decisions.objection_dict(objection, people_visible=True)  # the secretary is a member
 
 
 @blp.post("/rounds/<int:round_id>/reopen")
@@ -113,7 +117,7 @@ def evaluate(body, round_id: int):
     round_ = round_for_reading(round_id)
     decisions.evaluate(round_, body["ratings"], body["comment"], by=current_user)
     db.session.commit()
-    return decisions.evaluation_results(round_)
+    return decisions.evaluation_results(round_, people_visible=True)  # a member
 
 
 @blp.get("/rounds/<int:round_id>/evaluations")
@@ -121,7 +125,8 @@ def evaluate(body, round_id: int):
 @blp.response(200, EvaluationResultsSchema)
 def evaluations(round_id: int):
     """The residents' ratings of the built space."""
-    return decisions.evaluation_results(round_for_reading(round_id))
+    round_ = round_for_reading(round_id)
+    return decisions.evaluation_results(round_, people_visible=sees_people(current_user, round_.community_id))
 
 
 @blp.get("/rounds/<int:round_id>/participation")
@@ -136,17 +141,42 @@ def participation(round_id: int):
 @login_required
 @blp.response(200, AuditLogSchema)
 def audit(round_id: int):
-    """The round's audit log, oldest first (append-only)."""
+    """The round's audit log, oldest first (append-only); who acted is shown to members only."""
     round_ = round_for_reading(round_id)
-    entries = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.round_id == round_.id).order_by(AuditEntry.id)
-    ).all()
-    return {"entries": entries}
+    named = sees_people(current_user, round_.community_id)
+    return {
+        "entries": [
+            {
+                "id": entry.id,
+                "at": entry.at,
+                "action": entry.action,
+                "actor_id": entry.actor_id if named else None,
+                "subject_type": entry.subject_type,
+                "subject_id": entry.subject_id,
+                "data": entry.data if named else without_person_keys(entry.data),
+            }
+            for entry in round_entries(round_.id)
+        ]
+    }
 
 
 @blp.get("/rounds/<int:round_id>/export")
 @login_required
 @blp.response(200)
 def export(round_id: int):
-    """The whole round for the public record: JSON with the GeoJSON of every version and the decision."""
+    """The whole round for the public record: JSON with the GeoJSON of every version and the
+    decision; nobody is named in it."""
     return record_export.export_round(round_for_reading(round_id))
+
+
+@blp.post("/rounds/<int:round_id>/export")
+@login_required
+@blp.arguments(ReasonSchema)
+@blp.response(200)
+def export_with_people(body, round_id: int):
+    """The record with the people in it (who wrote what); moderators only, with a reason that
+    the round's record keeps."""
+    round_ = round_for_reading(round_id)
+    document = record_export.export_round(round_, with_people_by=current_user, reason=body["reason"])
+    db.session.commit()
+    return document

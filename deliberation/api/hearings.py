@@ -16,6 +16,7 @@ from deliberation.api.schemas import (
 from deliberation.extensions import db
 from deliberation.lookup import get_or_404
 from deliberation.models import Hearing, Round
+from deliberation.privacy import sees_people
 
 blp = Blueprint("api_hearings", __name__, url_prefix="/api/v1", description="Live hearings")
 
@@ -65,11 +66,14 @@ def comments(query, hearing_id: int):
     """Comments after ``after_seq`` in order (at most 200; ``has_more`` says if more follow),
     or before ``before_seq`` to page back, or the latest ones."""
     hearing = get_or_404(Hearing, hearing_id)
-    moderator = hearings.is_moderator(current_user, hearing)
+    reader = {
+        "for_moderator": hearings.is_moderator(current_user, hearing),
+        "with_people": sees_people(current_user, hearing.round.community_id),
+    }
     if query["before_seq"] is not None:
-        found, has_more = hearings.comments_before(hearing, query["before_seq"], for_moderator=moderator)
+        found, has_more = hearings.comments_before(hearing, query["before_seq"], **reader)
     else:
-        found, has_more = hearings.comments_after(hearing, query["after_seq"], for_moderator=moderator)
+        found, has_more = hearings.comments_after(hearing, query["after_seq"], **reader)
     return {"comments": found, "has_more": has_more}
 
 

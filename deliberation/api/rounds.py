@@ -99,6 +99,7 @@ def whether_results(round_id: int):
     return {**asking.whether_results(round_), "mine": asking.my_whether_answer(round_, current_user)}
 
 
+
 @blp.post("/rounds/<int:round_id>/needs")
 @login_required
 @blp.arguments(CreateNeedSchema)
@@ -160,9 +161,21 @@ def my_ballot(round_id: int):
     return ballot
 
 
+@blp.post("/rounds/<int:round_id>/ballots/close")
+@login_required
+@blp.response(200, TallySchema)
+@blp.alt_response(409, description="The ballots are closed already, or the round is not deciding")
+def close_ballots(round_id: int):
+    """Close the ballots (moderators): the tally is unsealed and the branch secretary may decide."""
+    round_ = round_for_reading(round_id)
+    ballots.close_ballots(round_, by=current_user)
+    db.session.commit()
+    return ballots.tally(round_)
+
+
 @blp.get("/rounds/<int:round_id>/tally")
 @login_required
 @blp.response(200, TallySchema)
 def tally(round_id: int):
-    """First preferences, the instant-runoff rounds and the winner, also by age band."""
-    return ballots.tally(get_or_404(Round, round_id))
+    """The count: sealed (turnout only) while ballots are open; then the instant runoff, also by age group."""
+    return ballots.tally(round_for_reading(round_id))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask_login import current_user
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from deliberation.enums import AgeBand, Language, NeedCategory, Phase, Role, SiteKind, StakeholderTag, values
+from deliberation.privacy import sees_people
 from deliberation.rounds import next_phases
 
 
@@ -16,6 +18,7 @@ class MembershipSchema(Schema):
     community_id = fields.Int()
     roles = fields.Method("role_names")
     stakeholder = fields.Str(allow_none=True)
+    stakeholder_consented = fields.Function(lambda membership: membership.stakeholder_consent_at is not None)
 
     def role_names(self, membership) -> list[str]:
         return sorted(r.role for r in membership.roles)
@@ -26,6 +29,11 @@ class UserSchema(Schema):
     email = fields.Email()
     name = fields.Str()
     age_band = fields.Str(allow_none=True)
+    guardian_consent = fields.Function(lambda user: user.guardian_consent_at is not None)
+    can_take_part = fields.Function(
+        lambda user: not user.needs_guardian_consent,
+        metadata={"description": "false for a resident under 14 until a guardian has consented"},
+    )
     language = fields.Str()
     large_text = fields.Bool()
     memberships = fields.List(fields.Nested(MembershipSchema))
@@ -36,7 +44,31 @@ class SignupSchema(StrictSchema):
     password = fields.Str(required=True, validate=validate.Length(min=8, max=200))
     name = fields.Str(required=True, validate=validate.Length(min=1, max=80))
     age_band = fields.Str(load_default=None, validate=validate.OneOf(values(AgeBand)))
+    age_band_consent = fields.Bool(
+        load_default=None,
+        metadata={
+            "description": "the person's separate consent to keep their age band, only to show how each "
+            "age group took part; an age band sent without it counts as given with consent"
+        },
+    )
+    guardian_name = fields.Str(
+        load_default=None,
+        validate=validate.Length(min=1, max=80),
+        metadata={"description": "under 14: the parent or guardian who consents to the child taking part"},
+    )
     language = fields.Str(load_default=None, validate=validate.OneOf(values(Language)))
+
+
+class PasswordSchema(StrictSchema):
+    password = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+
+
+class ConsentSchema(StrictSchema):
+    consent = fields.Bool(required=True)
+
+
+class GuardianConsentSchema(StrictSchema):
+    guardian_name = fields.Str(required=True, validate=validate.Length(min=1, max=80))
 
 
 class UserEnvelopeSchema(Schema):
@@ -195,13 +227,16 @@ class WhetherAnswerSchema(Schema):
 
 
 class WhetherResultsSchema(Schema):
-    yes = fields.Int()
-    no = fields.Int()
     answers = fields.Int()
     members = fields.Int()
     turnout = fields.Float()
+    sealed = fields.Bool(metadata={"description": "True while the poll is open: turnout only"})
+    yes = fields.Int(allow_none=True)
+    no = fields.Int(allow_none=True)
     support = fields.Float(allow_none=True)
-    by_age_band = fields.Dict()
+    by_age_band = fields.Dict(
+        metadata={"description": "yes and no per age group (bands joined by +), each of five or more people"}
+    )
     mine = fields.Bool(allow_none=True)
 
 
@@ -297,10 +332,15 @@ class BallotSchema(Schema):
 class TallySchema(Schema):
     candidates = fields.List(fields.Int())
     ballots = fields.Int()
+    sealed = fields.Bool(metadata={"description": "True while ballots are open: turnout only, no counts"})
+    closes_at = fields.Str(allow_none=True, metadata={"description": "the ballot deadline, if set"})
+    closed_at = fields.Str(allow_none=True)
     winner = fields.Int(allow_none=True)
     first_preferences = fields.Dict()
     rounds = fields.List(fields.Dict())
-    by_age_band = fields.Dict()
+    by_age_band = fields.Dict(
+        metadata={"description": "the count per age group (bands joined by +), each of five or more ballots"}
+    )
 
 
 class SlotInSchema(Schema):
@@ -328,7 +368,10 @@ class HearingSchema(Schema):
     title = fields.Str()
     place = fields.Str()
     starts_at = fields.DateTime()
-    join_code = fields.Str()
+    join_code = fields.Function(
+        lambda hearing: hearing.join_code if sees_people(current_user, hearing.round.community_id) else None,
+        metadata={"description": "for members of the community only (null for anyone else)"},
+    )
     state = fields.Str()
     slots = fields.List(fields.Nested(HearingSlotSchema))
 

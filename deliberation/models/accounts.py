@@ -32,6 +32,9 @@ class User(UserMixin, db.Model):
         CheckConstraint(in_enum("age_band", AgeBand), name="age_band"),
         CheckConstraint(in_enum("language", Language), name="language"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        # An age band is kept only with the person's own consent (PIPL art. 29).
+        CheckConstraint("age_band IS NULL OR age_band_consent_at IS NOT NULL", name="age_band_consented"),
+        CheckConstraint("(guardian_consent_at IS NULL) = (guardian_name IS NULL)", name="guardian_named"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +42,10 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(80))
     age_band: Mapped[str | None] = mapped_column(String(16))
+    age_band_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A resident under 14 takes part only once a guardian has consented (PIPL art. 31).
+    guardian_name: Mapped[str | None] = mapped_column(String(80))
+    guardian_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     language: Mapped[str] = mapped_column(String(8), default=Language.ZH_CN.value)
     large_text: Mapped[bool] = mapped_column(Boolean, default=False)
     # Changing the nonce revokes every API token issued before (see accounts.issue_token).
@@ -71,6 +78,11 @@ class User(UserMixin, db.Model):
     def is_member_of(self, community_id: int) -> bool:
         return self.membership_in(community_id) is not None
 
+    @property
+    def needs_guardian_consent(self) -> bool:
+        """Under 14 and no guardian has consented yet: watching only (PIPL art. 31)."""
+        return self.age_band == AgeBand.UNDER_14 and self.guardian_consent_at is None
+
 
 class Community(db.Model):
     __tablename__ = "communities"
@@ -102,7 +114,9 @@ class Membership(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    # A tag a moderator proposed; shown beside the person's words only once they consent.
     stakeholder: Mapped[str | None] = mapped_column(String(32))
+    stakeholder_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")

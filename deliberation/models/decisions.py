@@ -127,7 +127,7 @@ class Evaluation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     usability: Mapped[int] = mapped_column(Integer)
     safety: Mapped[int] = mapped_column(Integer)
     beauty: Mapped[int] = mapped_column(Integer)
@@ -135,4 +135,4 @@ class Evaluation(db.Model):
     comment: Mapped[str] = mapped_column(String(2000), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()

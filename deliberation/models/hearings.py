@@ -96,7 +96,8 @@ class Comment(db.Model):
     hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     client_id: Mapped[str] = mapped_column(String(64))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # None once the author deleted their account: the comment reads "former resident".
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="SET NULL"))
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"))
@@ -110,7 +111,7 @@ class Comment(db.Model):
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined")
     reactions: Mapped[list[Reaction]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     upvotes: Mapped[list[Upvote]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 

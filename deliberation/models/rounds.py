@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deliberation.enums import Phase
@@ -30,6 +30,8 @@ class Round(db.Model):
     phase: Mapped[str] = mapped_column(String(16), default=Phase.DRAFT.value)
     # The last comment sequence number given in this round (see hearings.next_comment_seq).
     last_comment_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the moderator closed the ballots (they also close at the deciding deadline).
+    ballots_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -101,31 +103,39 @@ class PhaseDeadline(db.Model):
 
 
 class WhetherAnswer(db.Model):
-    """A resident's answer to "should this space be renewed at all?": one per person and round."""
+    """A resident's answer to "should this space be renewed at all?": one per person and round.
+
+    Secret like a ballot: no time is kept, and the age band is copied (with the person's
+    consent) so that the answer stays counted, unlinked, when the person leaves.
+    """
 
     __tablename__ = "whether_answers"
     __table_args__ = (UniqueConstraint("round_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     support: Mapped[bool] = mapped_column(Boolean)
-    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-    user: Mapped[User] = relationship()
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    # Recorded by the moderator from a paper form or in the room, for someone without a phone.
+    on_paper: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Ballot(db.Model):
-    """A resident's ranking of a round's proposals: one per person, changeable while deciding."""
+    """A resident's ranking of a round's proposals: one per person, changeable while deciding.
+
+    No time is kept (the record says how many voted, never who voted when); the age band
+    is copied with the person's consent, so a ballot stays counted, unlinked, when its
+    voter deletes their account.
+    """
 
     __tablename__ = "ballots"
     __table_args__ = (UniqueConstraint("round_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Proposal ids, most preferred first.
     ranking: Mapped[list[int]] = mapped_column(db.JSON)
-    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-    user: Mapped[User] = relationship()
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    on_paper: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

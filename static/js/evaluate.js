@@ -73,9 +73,12 @@
     if (results.comments.length) {
       list.replaceChildren(...results.comments.map((item) => {
         const li = document.createElement("li");
-        const author = cell("p", item.author);
-        author.className = "muted";
-        li.append(cell("p", item.comment), author);
+        li.append(cell("p", item.comment));
+        if (item.author) {  // named to the community's members only
+          const author = cell("p", item.author);
+          author.className = "muted";
+          li.append(author);
+        }
         return li;
       }));
     } else {

@@ -70,7 +70,7 @@
     const box = form.querySelector("[data-role=reply]");
     box.hidden = !comment;
     box.querySelector("[data-role=reply-text]").textContent = comment
-      ? format(text.replying_to, { name: comment.on_behalf_of || comment.author.name }) : "";
+      ? format(text.replying_to, { name: comment.on_behalf_of || comment.author.name || text.a_neighbour }) : "";
     if (comment) {
       panels.select("panel-comments");
       form.scrollIntoView({ block: "nearest", behavior: "smooth" });

@@ -78,7 +78,7 @@
     const author = comment.author || {};
     const name = comment.on_behalf_of
       ? format(text.on_behalf, { name: comment.on_behalf_of, moderator: author.name })
-      : author.name;
+      : author.name || text.a_neighbour;  // names are for the community's members only
     const stakeholder = author.stakeholder && !comment.on_behalf_of ? config.stakeholders[author.stakeholder] : null;
     return el("div", { class: "comment-meta" },
       el("span", { class: "comment-author", text: name }),

@@ -1,5 +1,6 @@
-/* Participation by age band: grouped bars (one group per age band, one bar per way of
- * taking part) for every block the _participation.html macro rendered on the page. */
+/* Who took part: one stacked bar per way of taking part, its segments the age groups that
+ * way could be shown by (each of five or more people), for every block the
+ * _participation.html macro rendered on the page. */
 (function () {
   "use strict";
 
@@ -9,19 +10,26 @@
     const id = block.dataset.participation;
     const data = charts.readData(id + "-data");
     if (!data) { return; }
+    const groups = Object.keys(data.group_names);
+    const datasets = groups.map((group, i) => ({
+      label: data.group_names[group],
+      data: data.ways.map((way) => data.table[way].by_age_band[group] || 0),
+      backgroundColor: charts.colour(i),
+    }));
+    // People a way could not be shown by age for (too few): one grey segment.
+    datasets.push({
+      label: data.ungrouped,
+      data: data.ways.map((way) => (Object.keys(data.table[way].by_age_band).length ? 0 : data.table[way].people)),
+      backgroundColor: "#9aa5a9",
+    });
     charts.draw(document.getElementById(id + "-chart"), {
       type: "bar",
-      data: {
-        labels: data.bands.map((band) => data.band_names[band]),
-        datasets: data.ways.map((way, i) => ({
-          label: data.way_names[way],
-          data: data.bands.map((band) => data.table[way][band]),
-          backgroundColor: charts.colour(i),
-        })),
-      },
+      data: { labels: data.ways.map((way) => data.way_names[way]), datasets: datasets },
       options: {
+        indexAxis: "y",
         scales: {
-          y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: data.people } },
+          x: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: data.people } },
+          y: { stacked: true },
         },
       },
     });

@@ -37,10 +37,14 @@
   function showWhether(results) {
     if (!whetherPanel || !results) { return; }
     const pct = (v) => (v === null || v === undefined ? "–" : Math.round(v * 100) + "%");
-    whetherPanel.querySelector("[data-testid=whether-support]").textContent = pct(results.support);
     whetherPanel.querySelector("[data-testid=whether-answers]").textContent = String(results.answers);
     whetherPanel.querySelector("[data-testid=whether-turnout]").textContent = pct(results.turnout);
-    const bands = data.bands;  // the domain's order (JSON objects come back with sorted keys)
+    // While the question is open the answers are secret: turnout only.
+    if (results.sealed) { return; }
+    const support = whetherPanel.querySelector("[data-testid=whether-support]");
+    if (support) { support.textContent = pct(results.support); }
+    const bands = data.bands.filter((band) => band in results.by_age_band);  // groups, youngest first
+    if (!bands.length) { return; }
     bands.forEach((band) => {
       const row = whetherPanel.querySelector('tr[data-band="' + band + '"]');
       if (row) {
@@ -325,7 +329,7 @@
     socket.on(data.live.events.closed, () => { announce(S.closed); });
   }
 
-  /* ---- deciding: the live tally ---------------------------------------- */
+  /* ---- deciding: how many have ranked (the count itself once ballots close) ---- */
   const liveBallots = document.getElementById("live-ballots");
   if (liveBallots) {
     const refresh = async () => {

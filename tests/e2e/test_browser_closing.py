@@ -42,7 +42,8 @@ def fresh_deciding_round(base: str, *, hearing: bool = False) -> dict:
     """A new round on the demo's pocket garden, brought to deciding with the demo's three plans.
 
     The live server is shared with other browser tests, so this test never relies on the
-    demo's own round still deciding. Two residents rank the lawn plan first.
+    demo's own round still deciding. Two residents rank the lawn plan first; then the
+    moderator closes the ballots.
     """
     api = base + "/api/v1"
     moderator = bearer(base, "moderator@demo.jiayuan.cn")
@@ -85,6 +86,7 @@ def fresh_deciding_round(base: str, *, hearing: bool = False) -> dict:
     lawn, shade = ids["草坪与游戏 Lawn and play"], ids["树荫花园 A shade garden"]
     for email in ("resident1@demo.jiayuan.cn", "resident2@demo.jiayuan.cn"):
         call("PUT", f"{api}/rounds/{round_['id']}/ballot", bearer(base, email), ranking=[lawn, shade])
+    call("POST", f"{api}/rounds/{round_['id']}/ballots/close", moderator)
     return {"id": round_["id"], "lawn": lawn, "shade": shade, "hearing": hearing_id}
 
 

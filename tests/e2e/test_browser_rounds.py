@@ -17,6 +17,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import new_context
+from tests.e2e.test_browser_closing import fresh_deciding_round
 
 pytestmark = pytest.mark.e2e
 
@@ -141,16 +142,28 @@ def test_a_resident_ranks_the_garden_proposals_and_the_tally_counts_the_ballot(p
     )
     assert page.request.get(f"{base}/api/v1/rounds/{round_id}/ballot").json()["ranking"] == wanted
 
+    # the ballots are still open: the tally says how many have ranked, and nothing more
     page.goto(f"{base}/rounds/{round_id}/tally")
+    expect(page.get_by_test_id("tally-sealed")).to_be_visible()
     expect(page.get_by_test_id("tally-ballots")).to_have_text(str(before["ballots"] + 1))
+    assert page.get_by_test_id("first-chart").count() == 0
+    assert other_hosts(page.requested_urls, base) == []
+
+
+def test_once_the_ballots_close_the_tally_is_charted(page, live_server):
+    base = live_server.url
+    round_ = fresh_deciding_round(base)  # two ballots, closed by the moderator
+    log_in(page, base, "resident3@demo.jiayuan.cn")
+    page.goto(f"{base}/rounds/{round_['id']}/tally")
+    expect(page.get_by_test_id("tally-ballots")).to_have_text("2")
     chart = page.get_by_test_id("first-chart")
     expect(chart).to_have_attribute("data-chart-ready", "1")
     drawn = chart.evaluate("c => Chart.getChart(c).data.datasets[0].data.reduce((a, b) => a + b, 0)")
-    assert drawn == before["ballots"] + 1
+    assert drawn == 2
     assert chart.evaluate("c => c.width > 0 && c.height > 0")
     expect(page.get_by_test_id("rounds-chart")).to_have_attribute("data-chart-ready", "1")
     expect(page.get_by_test_id("tie-rule")).to_be_visible()
-
+    expect(page.get_by_test_id("no-age-groups")).to_be_visible()  # two voters: no breakdown
     assert other_hosts(page.requested_urls, base) == []
 
 
