@@ -72,8 +72,9 @@ def test_postgresql_lets_a_deleted_person_be_forgotten_as_an_actor_and_nothing_e
         with db.engine.begin() as conn:
             person = conn.execute(
                 text(
-                    "INSERT INTO users (email, password_hash, name, language, large_text, token_nonce, created_at) "
-                    "VALUES ('gone@example.org', 'x', 'Gone', 'en', false, 'n', now()) RETURNING id"
+                    "INSERT INTO users (email, password_hash, name, language, large_text, token_nonce, "
+                    "created_at) VALUES ('gone@example.org', 'x', 'Gone', 'en', false, 'n', now()) "
+                    "RETURNING id"
                 )
             ).scalar_one()
             conn.execute(
@@ -85,7 +86,8 @@ def test_postgresql_lets_a_deleted_person_be_forgotten_as_an_actor_and_nothing_e
             )
         with db.engine.begin() as conn:
             conn.execute(text("DELETE FROM users WHERE id = :person"), {"person": person})
-            assert conn.execute(text("SELECT actor_id, action FROM audit_entries")).one() == (None, "need.added")
+            forgotten = conn.execute(text("SELECT actor_id, action FROM audit_entries")).one()
+            assert forgotten == (None, "need.added")
         with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
             conn.execute(text("UPDATE audit_entries SET actor_id = NULL, action = 'other'"))
         db.engine.dispose()
