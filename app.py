@@ -13,9 +13,21 @@ from typing import Any
 import socketio as socketio_server
 from flask import Flask
 
-from deliberation import auth, cli, closing_pages, design_pages, health, hearing_pages, i18n, live, pages
+from deliberation import (
+    auth,
+    cli,
+    closing_pages,
+    design_pages,
+    health,
+    hearing_pages,
+    i18n,
+    live,
+    pages,
+    security,
+    throttle,
+)
 from deliberation.api import register_api
-from deliberation.config import DEFAULTS, TEST_OVERRIDES, config_from_environment
+from deliberation.config import DEFAULTS, TEST_OVERRIDES, config_from_environment, protect_sqlite_file
 from deliberation.error_handlers import register_error_handlers
 from deliberation.extensions import api, babel, csrf, db, login_manager, migrate, socketio
 
@@ -41,10 +53,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in environment.items() if k not in overrides})
     app.config.update(overrides)
+    protect_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "deliberation" / "migrations"))
     csrf.init_app(app)
+    security.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     # The client manager is passed every time (None: this process alone), because the
@@ -58,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
 
     auth.init_app(app)
+    throttle.init_app(app)
     i18n.init_app(app)
     register_error_handlers(app)
     register_api(api)

@@ -2,21 +2,77 @@
 
 from __future__ import annotations
 
+import secrets
+import unicodedata
+
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from deliberation import throttle
 from deliberation.audit import record
 from deliberation.enums import AgeBand, Language, Role, StakeholderTag, values
 from deliberation.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotAllowed, NotFound
 from deliberation.extensions import db
-from deliberation.models import Ballot, Community, MemberRole, Membership, User, WhetherAnswer
+from deliberation.models import Community, MemberRole, Membership, User
 from deliberation.models.accounts import new_token_nonce
 from deliberation.models.types import utcnow
+from deliberation.publish import Event, publish_after_commit, user_room
 from geo.standards import UNIT_COSTS, unit_costs
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 200
+MIN_PASSWORD_DISTINCT = 4
+MAX_NAME_LENGTH = 80
+STAFF_ROLES = (Role.MODERATOR.value, Role.SECRETARY.value)
+
+
+def check_password_rules(password: str) -> None:
+    """At least 8 characters, at least 4 different ones, and not only spaces."""
+    if not isinstance(password, str) or not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            _(
+                "The password needs %(min)d to %(max)d characters.",
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+            )
+        )
+    if len(set(password.replace(" ", ""))) < MIN_PASSWORD_DISTINCT:
+        raise InvalidInput(_("The password is too easy to guess: use at least 4 different characters."))
+
+
+def clean_name(name: str, *, user: User | None = None) -> str:
+    """A display name: visible characters only, 1 to 80 of them, and not a copy of the name
+    of someone who moderates or decides (a neighbour must not pass for the committee)."""
+    cleaned = " ".join(
+        "".join(
+            c
+            for c in (name if isinstance(name, str) else "")
+            if unicodedata.category(c)[0] not in "CZ" or c == " "
+        ).split()
+    )
+    if not 1 <= len(cleaned) <= MAX_NAME_LENGTH:
+        raise InvalidInput(_("Give a name of 1 to %(n)d visible characters.", n=MAX_NAME_LENGTH))
+    if _looks_like_staff(cleaned, user):
+        raise InvalidInput(_("This name belongs to someone on the committee; choose another."))
+    return cleaned
+
+
+def _name_key(name: str) -> str:
+    return "".join(name.split()).casefold()
+
+
+def _looks_like_staff(name: str, user: User | None) -> bool:
+    staff = db.session.scalars(
+        select(User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .join(MemberRole, MemberRole.membership_id == Membership.id)
+        .where(MemberRole.role.in_(STAFF_ROLES), User.id != (user.id if user is not None and user.id else -1))
+    )
+    key = _name_key(name)
+    return any(_name_key(other) == key for other in staff)
 
 
 class InvalidCredentials(DomainError):
@@ -50,11 +106,11 @@ def sign_up(
     consented: ``guardian_name`` records that consent when a family signs up together.
     """
     email = normalise_email(email)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    check_password_rules(password)
+    name = clean_name(name)
     if find_user_by_email(email) is not None:
         raise Conflict(_("An account with this email exists already."), code=ErrorCode.EMAIL_TAKEN)
-    user = User(email=email, name=name.strip(), language=Language(language or Language.ZH_CN).value)
+    user = User(email=email, name=name, language=Language(language or Language.ZH_CN).value)
     set_age_band(user, age_band, consent=age_band_consent if age_band_consent is not None else bool(age_band))
     if guardian_name:
         give_guardian_consent(user, guardian_name)
@@ -80,8 +136,11 @@ def set_age_band(user: User, age_band: str | None, *, consent: bool) -> None:
         return
     user.age_band, user.age_band_consent_at = None, None
     if user.id is not None:
-        for model in (Ballot, WhetherAnswer):
-            db.session.execute(update(model).where(model.user_id == user.id).values(age_band=None))
+        # (imported here: ballots and asking use this module's role checks)
+        from deliberation import asking, ballots
+
+        ballots.forget_age_band(user)
+        asking.forget_age_band(user)
 
 
 def give_guardian_consent(user: User, guardian_name: str) -> None:
@@ -116,12 +175,27 @@ def consent_to_stakeholder_tag(membership: Membership, *, by: User, consent: boo
     return membership
 
 
-def authenticate(email: str, password: str) -> User:
-    """The user with these credentials, or ``InvalidCredentials``."""
+def authenticate(email: str, password: str, *, address: str | None = None) -> User:
+    """The user with these credentials, or ``InvalidCredentials``; throttled per account and
+    address (429), and as slow for an unknown email as for a wrong password, so that the
+    answer never tells which emails have an account."""
+    throttle.check_login(email, address)
     user = find_user_by_email(email)
-    if user is None or not user.check_password(password):
-        raise InvalidCredentials(_("Wrong email or password."))
-    return user
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+    elif user.check_password(password):
+        return user
+    throttle.record_failure(email, address)
+    raise InvalidCredentials(_("Wrong email or password."))
+
+
+def _dummy_hash() -> str:
+    """A hash made like the real ones, to check an unknown email's password against."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    cache = current_app.extensions.setdefault("jiayuan_dummy_hash", {})
+    if method not in cache:
+        cache[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return cache[method]
 
 
 def _token_serializer() -> URLSafeTimedSerializer:
@@ -147,9 +221,53 @@ def user_from_token(token: str) -> User | None:
     return user
 
 
+def user_from_session_id(session_id: str) -> User | None:
+    """The person a session's id ("id:nonce", see User.get_id) stands for, if still valid."""
+    user_id, _sep, nonce = str(session_id).partition(":")
+    if not user_id.isdigit() or len(user_id) > 10 or not nonce:
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and secrets.compare_digest(user.token_nonce, nonce) else None
+
+
 def revoke_tokens(user: User) -> None:
-    """Invalidate every token issued to this user so far (on logout)."""
+    """Invalidate every token, session and remember-me cookie issued to this user so far."""
     user.token_nonce = new_token_nonce()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """A person changes their password; every other session, token and socket ends."""
+    if not user.check_password(current or ""):
+        raise InvalidCredentials(_("The current password is not right."))
+    check_password_rules(new)
+    user.set_password(new, method=current_app.config["PASSWORD_HASH_METHOD"])
+    user.password_set_by_staff = False
+    log_out_everywhere(user)
+    record("user.password_changed", user, actor=user)
+
+
+def reset_password(community: Community, person: User, new: str, *, by: User) -> None:
+    """A moderator sets a new password for a resident who forgot theirs (there is no email
+    round trip); recorded, and every session of the resident ends. Staff passwords are the
+    branch secretary's to reset, and nobody resets their own this way."""
+    require_role(by, community.id, Role.MODERATOR, Role.SECRETARY)
+    if person.membership_in(community.id) is None:
+        raise NotFound(_("This person is not a member of the community."))
+    if person.id == by.id:
+        raise NotAllowed(_("Change your own password on your profile."))
+    if person.roles_in(community.id) & {Role.MODERATOR, Role.SECRETARY}:
+        require_role(by, community.id, Role.SECRETARY)
+    check_password_rules(new)
+    person.set_password(new, method=current_app.config["PASSWORD_HASH_METHOD"])
+    person.password_set_by_staff = True  # their ballots stay hidden from whoever uses it
+    log_out_everywhere(person)
+    record("member.password_reset", person, actor=by, community_id=community.id)
+
+
+def log_out_everywhere(user: User) -> None:
+    """End every session of this person: cookies, tokens, and (after commit) open sockets."""
+    revoke_tokens(user)
+    publish_after_commit(db.session, Event.SESSION_ENDED, {"user_id": user.id}, room=user_room(user.id))
 
 
 def update_profile(
@@ -163,8 +281,10 @@ def update_profile(
 ) -> User:
     """Change what a person says about themselves (an age band only with consent; "" removes it)."""
     if name is not None:
-        user.name = name.strip()
+        user.name = clean_name(name, user=user)
     if age_band is not None:
+        if not age_band_consent and user.age_band_consent_at is not None:
+            age_band = ""  # unticking the consent withdraws it, whatever the list still shows
         set_age_band(user, age_band, consent=bool(age_band_consent))
     if language is not None:
         user.language = Language(language).value

@@ -93,7 +93,20 @@ def whether_results(round_: Round) -> dict[str, Any]:
     return results
 
 
+def forget_age_band(user: User) -> None:
+    """Take a withdrawn age band off this person's answers where the question is still open."""
+    answers = select(WhetherAnswer).where(
+        WhetherAnswer.user_id == user.id, WhetherAnswer.age_band.is_not(None)
+    )
+    for answer in db.session.scalars(answers):
+        if whether_open(db.session.get(Round, answer.round_id)):
+            answer.age_band = None
+
+
 def my_whether_answer(round_: Round, user: User) -> bool | None:
+    """This person's answer, to show them; hidden while their password is one a moderator set."""
+    if user.password_set_by_staff:
+        return None
     answer = db.session.scalar(
         select(WhetherAnswer).where(WhetherAnswer.round_id == round_.id, WhetherAnswer.user_id == user.id)
     )

@@ -21,9 +21,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from deliberation import accounts, personal_data
 from deliberation.demo import DEMO_EMAILS, DEMO_PASSWORD
-from deliberation.errors import DomainError, ErrorCode, error_body
+from deliberation.errors import DomainError, ErrorCode, TooManyRequests, error_body
 from deliberation.extensions import db, login_manager
-from deliberation.forms import DeleteAccountForm, LoginForm, ProfileForm, SignupForm
+from deliberation.forms import ChangePasswordForm, DeleteAccountForm, LoginForm, ProfileForm, SignupForm
 from deliberation.http_errors import is_api_request
 from deliberation.i18n import safe_next
 from deliberation.models import User
@@ -31,8 +31,14 @@ from deliberation.models import User
 bp = Blueprint("auth", __name__)
 
 
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """The person a session or remember-me cookie names, unless they have logged out since.
+
+    A request with a bearer token is that token's person, whatever cookie it carries too.
+    """
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        return load_user_from_request(request)
+    return accounts.user_from_session_id(session_id)
 
 
 def load_user_from_request(req) -> User | None:
@@ -61,7 +67,11 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data)
+            user = accounts.authenticate(form.email.data, form.password.data, address=request.remote_addr)
+        except TooManyRequests as error:
+            form.password.errors.append(error.message)
+            page = render_template("login.html", form=form, demo_accounts=[], demo_password=DEMO_PASSWORD)
+            return page, 429, error.headers
         except DomainError as error:
             form.password.errors.append(error.message)
         else:
@@ -105,7 +115,9 @@ def signup():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out of this browser."""
+    """Log out everywhere: this browser, every other one, the API tokens and the open sockets."""
+    accounts.log_out_everywhere(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     return redirect(url_for("pages.home"))
 
@@ -137,9 +149,41 @@ def profile():
             session["large_text"] = current_user.large_text
             flash(_("Your profile is saved."))
             return redirect(url_for("auth.profile"))
-    return render_template("profile.html", form=form, delete_form=DeleteAccountForm()), (
-        400 if form.errors else 200
+    return render_profile(form), (400 if form.errors else 200)
+
+
+def render_profile(form=None, *, password_form=None, delete_form=None) -> str:
+    """The profile page with its three forms (one of them, maybe, showing its errors)."""
+    if form is None:
+        form = ProfileForm(obj=current_user)
+        form.age_band.data = current_user.age_band or ""
+        form.age_band_consent.data = current_user.age_band_consent_at is not None
+    return render_template(
+        "profile.html",
+        form=form,
+        password_form=password_form or ChangePasswordForm(),
+        delete_form=delete_form or DeleteAccountForm(),
     )
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password():
+    """Change one's password: every other browser, token and socket is logged out."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(user, form.current.data, form.new.data)
+        except DomainError as error:
+            db.session.rollback()
+            (form.current if error.status == 401 else form.new).errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(user, remember=True)  # this browser goes on with the new session id
+            flash(_("Your password is changed. Every other device is logged out."))
+            return redirect(url_for("auth.profile"))
+    return render_profile(password_form=form), 400
 
 
 @bp.post("/profile/stakeholder/<int:community_id>")
@@ -184,9 +228,7 @@ def delete_account():
             session.clear()
             flash(_("Your account is deleted. What you wrote stays in the record as a former resident's."))
             return redirect(url_for("pages.home"))
-    profile_form = ProfileForm(obj=current_user)
-    profile_form.age_band.data = current_user.age_band or ""
-    return render_template("profile.html", form=profile_form, delete_form=form), 400
+    return render_profile(delete_form=form), 400
 
 
 @bp.get("/privacy")

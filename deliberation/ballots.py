@@ -153,7 +153,20 @@ def cast_ballot(round_: Round, ranking: list[int], *, by: User) -> Ballot:
     return ballot
 
 
+def forget_age_band(user: User) -> None:
+    """Take a withdrawn age band off this person's ballots where voting is still open; a
+    closed count stays as it was published (changing it would tell how they voted)."""
+    for ballot in db.session.scalars(
+        select(Ballot).where(Ballot.user_id == user.id, Ballot.age_band.is_not(None))
+    ):
+        if ballots_open(db.session.get(Round, ballot.round_id)):
+            ballot.age_band = None
+
+
 def my_ballot(round_: Round, user: User) -> Ballot | None:
+    """This person's ballot, to show them; hidden while their password is one a moderator set."""
+    if user.password_set_by_staff:
+        return None
     return db.session.scalar(select(Ballot).where(Ballot.round_id == round_.id, Ballot.user_id == user.id))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,20 @@ def instance_secret_key(instance_path: str) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def protect_sqlite_file(database_uri: str) -> None:
+    """Make the embedded database file (and so its WAL and shared-memory files, which SQLite
+    creates with the same mode) readable by this user only: it holds people's data."""
+    prefix = "sqlite:///"
+    if not database_uri.startswith(prefix) or database_uri in (prefix, prefix + ":memory:"):
+        return
+    path = Path(database_uri[len(prefix) :].split("?")[0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            file.chmod(0o600)
 
 
 def normalise_database_url(url: str) -> str:
@@ -65,6 +80,10 @@ def config_from_environment(
         # Dates on pages and notices are shown in the neighbourhood's time zone.
         "BABEL_DEFAULT_TIMEZONE": environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai"),
         "SOCKETIO_ASYNC_MODE": environ.get("SOCKETIO_ASYNC_MODE", "gevent"),
+        # How many proxies in front (nginx: 1) may tell the client's address and scheme;
+        # without it X-Forwarded-* headers are ignored, so nobody can pose as HTTPS or
+        # as another address to the login throttle.
+        "TRUSTED_PROXIES": int(environ.get("TRUSTED_PROXIES") or 0),
         "TILE_URL": environ.get("TILE_URL") or None,
         "TILE_ATTRIBUTION": environ.get("TILE_ATTRIBUTION", ""),
     }
@@ -78,6 +97,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    # A month, not Flask-Login's year; logging out anywhere ends it sooner (User.get_id).
+    "REMEMBER_COOKIE_DURATION": timedelta(days=30),
     "LANGUAGES": ["zh_CN", "en"],
     "BABEL_TRANSLATION_DIRECTORIES": "deliberation/translations",
     "API_TOKEN_MAX_AGE": 30 * 24 * 3600,

@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from deliberation import ballots
+from deliberation import ballots, limits
 from deliberation.accounts import require_role
 from deliberation.age_groups import band_of, grouped_counts
 from deliberation.audit import record
@@ -190,6 +190,11 @@ def _in_notice(round_: Round) -> Decision:
 def file_objection(round_: Round, text: str, *, by: User) -> Objection:
     """A member objects to the decision during the notice period."""
     decision = check_can_object(round_, by)
+    limits.require_room(
+        select(Objection.id).where(Objection.decision_id == decision.id, Objection.author_id == by.id),
+        limits.OBJECTIONS_PER_PERSON,
+        _("You have filed the most objections one person may file (%(n)d).", n=limits.OBJECTIONS_PER_PERSON),
+    )
     text = (text or "").strip()
     if not 1 <= len(text) <= MAX_TEXT:
         raise InvalidInput(_("Write the objection (1 to %(n)d characters).", n=MAX_TEXT))

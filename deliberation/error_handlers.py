@@ -17,9 +17,14 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         db.session.rollback()
+        headers = getattr(error, "headers", {})
         if is_api_request():
-            return error.to_dict(), error.status
-        return render_template("error.html", status=error.status, message=error.message), error.status
+            return error.to_dict(), error.status, headers
+        return (
+            render_template("error.html", status=error.status, message=error.message),
+            error.status,
+            headers,
+        )
 
     @app.errorhandler(IntegrityError)
     def integrity_error(error: IntegrityError):

@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN_TRANSITION = "forbidden_transition"
     WRONG_PHASE = "wrong_phase"
     EMAIL_TAKEN = "email_taken"
+    LIMIT_REACHED = "limit_reached"
     TOO_MANY_REQUESTS = "too_many_requests"
     INTERNAL = "internal_error"
 
@@ -86,6 +87,14 @@ class InvalidInput(DomainError):
 class TooManyRequests(DomainError):
     status = 429
     code = ErrorCode.TOO_MANY_REQUESTS
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
 
 def allows(check: Callable[..., object], *args: Any, **kwargs: Any) -> bool:

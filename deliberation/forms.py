@@ -58,5 +58,16 @@ class ProfileForm(FlaskForm):
     large_text = BooleanField(_l("Large text"))
 
 
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))],
+    )
+
+
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired()])

@@ -10,7 +10,8 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_smorest import Api
-from werkzeug.exceptions import HTTPException
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from deliberation.errors import HTTP_STATUS_CODES, ErrorCode, error_body
 
@@ -39,8 +40,23 @@ def http_error_message(status: int) -> str:
     return messages.get(status, _("Something went wrong on our side."))
 
 
+class ErrorDetailSchema(Schema):
+    code = fields.Str(required=True, metadata={"description": "a stable code, e.g. not_found"})
+    message = fields.Str(required=True, metadata={"description": "a sentence in the reader's language"})
+    details = fields.Raw(metadata={"description": "where the request went wrong, when known"})
+    report = fields.Dict(metadata={"description": "a layout's validation report (invalid_layout)"})
+
+
+class ErrorSchema(Schema):
+    """The contract's error body: ``{"error": {"code", "message", ...}}``."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
 class JsonErrorApi(Api):
-    """flask-smorest's Api with the contract's error format."""
+    """flask-smorest's Api with the contract's error format (answered and documented)."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException):
         """Answer an HTTP error as JSON on API paths and as a page elsewhere."""
@@ -61,5 +77,7 @@ class JsonErrorApi(Api):
             if status == 400 and "json" in messages:
                 code = str(ErrorCode.INVALID_JSON)
                 message = _("The body is not valid JSON.")
-        headers = data.get("headers") or {}
+        headers = dict(data.get("headers") or {})
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers["Allow"] = ", ".join(error.valid_methods)
         return error_body(code, message, details), status, headers

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
@@ -50,8 +53,20 @@ def large_text_on() -> bool:
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to go back to; anything pointing elsewhere becomes the home page."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """A local path to go back to; anything pointing elsewhere becomes the home page.
+
+    Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so
+    "/\t/evil.example" would lead to //evil.example: any control character, backslash,
+    or a path that does not begin with exactly one slash is refused.
+    """
+    if (
+        isinstance(target, str)
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(c == "\\" or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in target)
+        and not urlsplit(target).netloc
+        and len(target) <= 2000
+    ):
         return target
     return url_for("pages.home")
 

@@ -18,11 +18,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room, rooms
 from marshmallow import Schema, ValidationError
+from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 from sqlalchemy.exc import IntegrityError
 
 from deliberation import accounts, decisions, hearings
 from deliberation.errors import DomainError, ErrorCode, error_body
 from deliberation.extensions import db
+from deliberation.inputs import check_value
 from deliberation.live_schemas import (
     CommentSchema,
     DecideSchema,
@@ -35,13 +37,21 @@ from deliberation.live_schemas import (
     VoteSchema,
     WatchSchema,
 )
-from deliberation.lookup import get_or_404
+from deliberation.lookup import get_or_404, round_for_reading
 from deliberation.models import Comment, Hearing, Poll, Round, User
 from deliberation.privacy import sees_people
-from deliberation.publish import NAMESPACE, hearing_people_room, hearing_public_room, hearing_room, round_room
+from deliberation.publish import (
+    NAMESPACE,
+    hearing_people_room,
+    hearing_public_room,
+    hearing_room,
+    round_room,
+    user_room,
+)
 
 log = logging.getLogger(__name__)
 USER_KEY = "live_user_id"
+NONCE_KEY = "live_user_nonce"
 JOINED_KEY = "live_hearings"
 
 
@@ -50,9 +60,13 @@ def failure(code: str, message: str, details: Any = None) -> dict[str, Any]:
 
 
 def live_user() -> User | None:
-    """The person this connection authenticated as (kept in its Socket.IO session)."""
+    """The person this connection authenticated as (kept in its Socket.IO session), unless
+    they have logged out since (which changes their nonce)."""
     user_id = session.get(USER_KEY)
-    return db.session.get(User, user_id) if user_id else None
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None or user.token_nonce != session.get(NONCE_KEY):
+        return None
+    return user
 
 
 def require_joined(hearing_id: int) -> None:
@@ -72,6 +86,7 @@ def live_event(schema: type[Schema] | None = None) -> Callable:
             if user is None:
                 return failure(str(ErrorCode.UNAUTHORIZED), _("Please log in first."))
             try:
+                check_value(data)
                 payload = loader.load(data if data is not None else {}) if loader else data
                 result = handler(self, user, payload)
                 db.session.commit()
@@ -98,15 +113,25 @@ def live_event(schema: type[Schema] | None = None) -> Callable:
 class HearingNamespace(Namespace):
     """Live hearings: comments, reactions, questions, slots, polls, presence."""
 
+    def trigger_event(self, event: str, *args: Any):
+        """Dispatch an event; a client sending "connect" as an ordinary event is told no."""
+        if event == "connect" and not (
+            len(args) >= 2 and isinstance(args[1], dict) and "REQUEST_METHOD" in args[1]
+        ):
+            return failure(str(ErrorCode.INVALID_INPUT), _("This event does not exist."))
+        return super().trigger_event(event, *args)
+
     def on_connect(self, auth: Any = None) -> None:
         """Anyone with an identity connects: the session cookie, or ``auth: {token}``."""
         user = current_user if current_user.is_authenticated else None
         if user is None and isinstance(auth, dict) and isinstance(auth.get("token"), str):
             user = accounts.user_from_token(auth["token"])
         if user is None:
-            raise ConnectionRefusedError("unauthorized")
+            raise ConnectionRefused("unauthorized")
         session[USER_KEY] = user.id
+        session[NONCE_KEY] = user.token_nonce
         session[JOINED_KEY] = []
+        join_room(user_room(user.id))  # so that logging out elsewhere ends this connection
 
     def on_disconnect(self, reason: Any = None) -> None:
         """A connection went away: it stops counting as present."""
@@ -229,7 +254,7 @@ class HearingNamespace(Namespace):
     @live_event(DecideSchema)
     def on_decide(self, user: User, data: dict) -> dict:
         """The branch secretary closes a round from the hearing room; everyone there hears ``closed``."""
-        round_ = get_or_404(Round, data["round_id"])
+        round_ = round_for_reading(data["round_id"])
         decision = decisions.decide(
             round_, data["proposal_id"], data["rationale"], by=user, version=data["version"]
         )

@@ -5,66 +5,67 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from deliberation.enums import ReactionKind, values
+from deliberation.fields import Id, Integer
 
 
 class JoinSchema(Schema):
-    hearing_id = fields.Int(required=True, strict=True)
-    after_seq = fields.Int(load_default=None, strict=True, allow_none=True, validate=validate.Range(min=0))
+    hearing_id = Id(required=True, strict=True)
+    after_seq = Integer(load_default=None, strict=True, allow_none=True, validate=validate.Range(min=0))
 
 
 class WatchSchema(Schema):
-    round_id = fields.Int(required=True, strict=True)
+    round_id = Id(required=True, strict=True)
 
 
 class CommentSchema(Schema):
-    hearing_id = fields.Int(required=True, strict=True)
+    hearing_id = Id(required=True, strict=True)
     client_id = fields.Str(required=True, validate=validate.Length(min=1, max=64))
     body = fields.Str(required=True, validate=validate.Length(max=20_000))
-    parent_id = fields.Int(load_default=None, strict=True, allow_none=True)
-    proposal_id = fields.Int(load_default=None, strict=True, allow_none=True)
+    parent_id = Id(load_default=None, strict=True, allow_none=True)
+    proposal_id = Id(load_default=None, strict=True, allow_none=True)
     anchor = fields.Raw(load_default=None, allow_none=True)
     is_question = fields.Bool(load_default=False)
     on_behalf_of = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=80))
 
 
 class ReactSchema(Schema):
-    comment_id = fields.Int(required=True, strict=True)
+    comment_id = Id(required=True, strict=True)
     kind = fields.Str(required=True, validate=validate.OneOf(values(ReactionKind)))
     remove = fields.Bool(load_default=False)
 
 
 class UpvoteSchema(Schema):
-    comment_id = fields.Int(required=True, strict=True)
+    comment_id = Id(required=True, strict=True)
 
 
 class SlotSchema(Schema):
-    hearing_id = fields.Int(required=True, strict=True)
+    hearing_id = Id(required=True, strict=True)
     action = fields.Str(required=True, validate=validate.OneOf(["start", "next", "extend", "stop"]))
-    seconds = fields.Int(
+    seconds = Integer(
         load_default=None, strict=True, allow_none=True, validate=validate.Range(min=10, max=600)
     )
 
 
 class PollSchema(Schema):
-    hearing_id = fields.Int(required=True, strict=True)
+    hearing_id = Id(required=True, strict=True)
     action = fields.Str(required=True, validate=validate.OneOf(["open", "close", "hands"]))
     question = fields.Str(load_default="")
     options = fields.List(fields.Str(), load_default=list)
-    counts = fields.Dict(keys=fields.Str(), values=fields.Int(strict=True), load_default=dict)
+    counts = fields.Dict(keys=fields.Str(), values=Integer(strict=True), load_default=dict)
 
 
 class VoteSchema(Schema):
-    poll_id = fields.Int(required=True, strict=True)
-    option = fields.Int(required=True, strict=True)
+    poll_id = Id(required=True, strict=True)
+    option = Integer(required=True, strict=True)
 
 
 class HideSchema(Schema):
-    comment_id = fields.Int(required=True, strict=True)
+    comment_id = Id(required=True, strict=True)
     reason = fields.Str(required=True, validate=validate.Length(min=1, max=500))
 
 
 class DecideSchema(Schema):
-    round_id = fields.Int(required=True, strict=True)
-    proposal_id = fields.Int(required=True, strict=True)
-    version = fields.Int(load_default=None, strict=True, allow_none=True)
+    round_id = Id(required=True, strict=True)
+    proposal_id = Id(required=True, strict=True)
+    version = Integer(load_default=None, strict=True, allow_none=True)
     rationale = fields.Str(required=True, validate=validate.Length(max=5000))

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 import geo
+from deliberation import limits
 from deliberation.audit import record
 from deliberation.enums import NeedCategory, Phase, values
 from deliberation.errors import InvalidInput, InvalidLayout
@@ -31,6 +32,11 @@ def add_need(
 ) -> Need:
     """Pin a need on the site (a point, an area, or none for the whole site) while the round asks what."""
     check_can_take_part(round_, by)
+    limits.require_room(
+        select(Need.id).where(Need.round_id == round_.id, Need.author_id == by.id),
+        limits.NEEDS_PER_PERSON,
+        _("You have pinned the most needs one person may pin in a round (%(n)d).", n=limits.NEEDS_PER_PERSON),
+    )
     text = text.strip()
     if not 1 <= len(text) <= MAX_NEED_TEXT:
         raise InvalidInput(_("Describe the need in 1 to %(n)d characters.", n=MAX_NEED_TEXT))

@@ -86,10 +86,7 @@ def export_my_data(user: User) -> dict[str, Any]:
             }
             for c in rows(Comment, Comment.author_id)
         ],
-        "ballots": [{"round_id": b.round_id, "ranking": b.ranking} for b in rows(Ballot, Ballot.user_id)],
-        "ask_whether_answers": [
-            {"round_id": a.round_id, "support": a.support} for a in rows(WhetherAnswer, WhetherAnswer.user_id)
-        ],
+        **_secret_choices(user, rows),
         "objections": [
             {
                 "decision_id": o.decision_id,
@@ -116,6 +113,23 @@ def export_my_data(user: User) -> dict[str, Any]:
             {"at": _at(e.at), "action": e.action, "round_id": e.round_id}
             for e in rows(AuditEntry, AuditEntry.actor_id)
         ],
+    }
+
+
+def _secret_choices(user: User, rows) -> dict[str, Any]:
+    """Ballots and answers, unless a moderator set the password in use: then only that they exist."""
+    ballots = rows(Ballot, Ballot.user_id)
+    answers = rows(WhetherAnswer, WhetherAnswer.user_id)
+    if user.password_set_by_staff:
+        note = _("Hidden until you choose your own password: a moderator set the one in use.")
+        return {
+            "ballots": [{"round_id": b.round_id, "ranking": None} for b in ballots],
+            "ask_whether_answers": [{"round_id": a.round_id, "support": None} for a in answers],
+            "hidden": note,
+        }
+    return {
+        "ballots": [{"round_id": b.round_id, "ranking": b.ranking} for b in ballots],
+        "ask_whether_answers": [{"round_id": a.round_id, "support": a.support} for a in answers],
     }
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 import geo
+from deliberation import limits
 from deliberation.accounts import require_role
 from deliberation.audit import record
 from deliberation.enums import Phase, ProposalStatus, Role
@@ -93,6 +94,14 @@ def submit_proposal(
 ) -> tuple[Proposal, dict[str, Any]]:
     """A designer (and co-designers) submit a layout to a round taking proposals."""
     check_can_submit(round_, by)
+    limits.require_room(
+        select(Proposal.id).where(Proposal.round_id == round_.id, Proposal.created_by_id == by.id),
+        limits.PROPOSALS_PER_DESIGNER,
+        _(
+            "You have submitted the most proposals one designer may submit in a round (%(n)d).",
+            n=limits.PROPOSALS_PER_DESIGNER,
+        ),
+    )
     team = [by]
     for user_id in dict.fromkeys(co_designers or []):
         if user_id == by.id:
@@ -150,6 +159,11 @@ def revise_proposal(
 ) -> tuple[ProposalVersion, dict[str, Any]]:
     """A new version of a proposal, by one of its designers, while versions are open."""
     check_can_revise(proposal, by)
+    limits.require_room(
+        select(ProposalVersion.id).where(ProposalVersion.proposal_id == proposal.id),
+        limits.VERSIONS_PER_PROPOSAL,
+        _("This proposal has the most versions it may have (%(n)d).", n=limits.VERSIONS_PER_PROPOSAL),
+    )
     needs = _needs_of_round(
         proposal.round, need_ids if need_ids is not None else proposal.latest_version.need_ids
     )

@@ -36,11 +36,17 @@ class Event(StrEnum):
     PHASE = "phase"
     BALLOTS = "ballots"
     CLOSED = "closed"
+    SESSION_ENDED = "session_ended"
 
 
 def round_room(round_id: int) -> str:
     """Everyone watching a round, in any of its hearings or on its pages."""
     return f"round:{round_id}"
+
+
+def user_room(user_id: int) -> str:
+    """Every open connection of one person (to end them all at logout)."""
+    return f"user:{user_id}"
 
 
 def hearing_room(hearing_id: int) -> str:
@@ -112,12 +118,28 @@ def _send_coalesced(app, item: CoalescedEvent, delay: float) -> None:
     socketio.emit(item.name, payload, namespace=NAMESPACE, to=item.room)
 
 
+def _disconnect_local(room: str) -> None:
+    """Close this process's connections in a room (a person who logged out). Connections held
+    by other processes get the event, and their next event is refused (see live.live_user).
+
+    The disconnect handlers use the database: they run in an app context (and so a database
+    session) of their own, since the session that called this has just committed.
+    """
+    manager = socketio.server.manager
+    with current_app.app_context():
+        for sid, _eio_sid in list(manager.get_participants(NAMESPACE, room)):
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+        db.session.remove()
+
+
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, [])
     for item in pending:
         if isinstance(item, PendingEvent):
             socketio.emit(item.name, item.payload, namespace=NAMESPACE, to=item.room)
+            if item.name == Event.SESSION_ENDED:
+                _disconnect_local(item.room)
             continue
         delay = float(current_app.config.get("LIVE_COALESCE_SECONDS", 1.0))
         with _scheduled_lock:

@@ -15,6 +15,7 @@ from deliberation.errors import Conflict, ErrorCode, InvalidInput, NotAllowed
 from deliberation.extensions import db
 from deliberation.labels import PHASE_NAMES
 from deliberation.models import PhaseChange, PhaseDeadline, Round, Site, User
+from deliberation.models.types import utcnow
 from deliberation.publish import Event, publish_after_commit, round_room
 
 
@@ -131,6 +132,7 @@ def advance(
         raise InvalidInput(_("This move needs a reason."))
     round_.phase = target.value
     if deadline is not None:
+        check_deadline(round_, target, deadline)
         set_deadline(round_, target, deadline)
     change = PhaseChange(
         from_phase=source.value,
@@ -172,9 +174,22 @@ def set_deadline(round_: Round, phase: Phase | str, due_at: datetime | None) -> 
         round_.deadlines.append(PhaseDeadline(phase=phase.value, due_at=due_at))
 
 
+def check_deadline(round_: Round, phase: Phase | str, due_at: datetime | None) -> None:
+    """A deadline is planned in the future, and one that has passed stays where it was: a
+    poll or ballot that closed at its deadline must not open again."""
+    now = utcnow()
+    planned = round_.deadline_of(phase)
+    if planned is not None and planned <= now and due_at != planned:
+        raise Conflict(_("That deadline has passed; it cannot be moved or removed."))
+    if due_at is not None and due_at <= now and due_at != planned:
+        raise InvalidInput(_("A deadline must be in the future."))
+
+
 def set_deadlines(round_: Round, deadlines: dict[str, datetime | None], *, by: User) -> None:
     """The moderator plans the phases' deadlines."""
     require_role(by, round_.community_id, Role.MODERATOR)
+    for phase, due_at in deadlines.items():
+        check_deadline(round_, phase, due_at)
     for phase, due_at in deadlines.items():
         set_deadline(round_, phase, due_at)
     record(

@@ -133,15 +133,16 @@ def make_user(app) -> Callable[..., User]:
         *roles: Role,
         community: Community | None = None,
         email: str | None = None,
-        name: str = "Test Person",
+        name: str | None = None,
         age_band: str | None = None,
         guardian: str | None = "A parent",
     ) -> User:
         """(Under 14, a guardian consents unless ``guardian`` is None.)"""
+        number = next(_counter)
         user = accounts.sign_up(
-            email or f"person{next(_counter)}@example.org",
+            email or f"person{number}@example.org",
             PASSWORD,
-            name,
+            name or f"Test Person {number}",
             age_band=age_band,
             guardian_name=guardian if age_band == "under_14" else None,
         )

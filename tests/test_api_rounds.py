@@ -5,12 +5,15 @@ Each endpoint is tested for the roles that may and may not call it, and for bad 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from deliberation.enums import Phase, Role
 from deliberation.extensions import db
 from deliberation.models import Ballot, Need, Proposal, ProposalVersion, Round, WhetherAnswer
+from deliberation.models.types import utcnow
 from tests import geo_layouts as g
 
 OTHER_ROLES = [Role.RESIDENT, Role.DESIGNER, Role.SECRETARY]
@@ -127,7 +130,8 @@ def test_moving_a_round_with_bad_input(client, community, make_round, make_user,
 def test_deadlines_are_planned_by_moderators(client, community, make_round, make_user, token_for):
     round_ = make_round(Phase.NEEDS)
     url = f"/api/v1/rounds/{round_.id}/deadlines"
-    body = {"deadlines": {"needs": "2026-12-01T12:00:00Z", "proposing": "2026-12-15T12:00:00Z"}}
+    soon, later = (utcnow() + timedelta(days=days) for days in (7, 21))
+    body = {"deadlines": {"needs": soon.isoformat(), "proposing": later.isoformat()}}
     assert (
         client.put(
             url, json=body, headers=token_for(make_user(Role.RESIDENT, community=community))

@@ -188,12 +188,20 @@ def test_deleting_through_the_profile_page(client, login, someone, busy_round):
     assert client.get("/profile").status_code == 302  # logged out: back to the login page
 
 
-def test_withdrawing_consent_to_the_age_band_removes_it_from_the_ballots_too(
-    client, login, someone, busy_round
+def test_withdrawing_consent_to_the_age_band_removes_it_from_open_ballots_too(
+    client, login, someone, make_round, people
 ):
+    round_ = make_round(Phase.PROPOSING)
+    plan, _ = proposals.submit_proposal(
+        round_, "Plan A", "", g.GOOD_LAYOUT, by=people["designer"], language="en"
+    )
+    round_.phase = Phase.DECIDING.value
+    ballots.cast_ballot(round_, [plan.id], by=someone)
+    db.session.commit()
     login(someone)
     assert db.session.query(Ballot).one().age_band == "60_79"
-    response = client.post("/profile", data={"name": DISTINCT, "age_band": "", "language": "en"})
+    # unticking the consent withdraws it, whatever the list of bands still shows
+    response = client.post("/profile", data={"name": DISTINCT, "age_band": "60_79", "language": "en"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, someone.id).age_band is None

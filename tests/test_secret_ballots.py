@@ -23,7 +23,10 @@ from deliberation.enums import AgeBand, Phase, Role, reporting_age_bands
 from deliberation.extensions import db
 from tests import geo_layouts as g
 
-CSRF = re.compile(r'(name="csrf_token" value=")[^"]+"|("csrf_token": ")[^"]+"')
+# what differs on every render: CSRF tokens and CSP nonces
+CSRF = re.compile(
+    r'name="csrf_token" value="[^"]+"|"csrf_token": "[^"]+"|name="csrf-token" content="[^"]+"|nonce="[^"]+"'
+)
 TIMESTAMPS = re.compile(r'"exported_at": "[^"]+"')
 RANDOM_IDS = re.compile(r"_[0-9a-f]{32}")  # a folium map's element names, new on every render
 # eleven neighbours, and the one over 80 whom everybody knows
@@ -247,3 +250,55 @@ def test_a_single_person_in_a_band_is_merged_with_the_neighbouring_band():
         ("under_14", "14_34"),
         ("35_59", "60_79", "80_plus", "unknown"),
     ]
+
+
+def test_a_closed_question_cannot_be_opened_again_by_moving_its_deadline(
+    client, token_for, people, make_round, make_user, community
+):
+    from datetime import timedelta
+
+    import time_machine
+
+    from deliberation.models.types import utcnow
+
+    round_ = make_round(Phase.ASKING)
+    deadline = utcnow() + timedelta(hours=1)
+    url = f"/api/v1/rounds/{round_.id}/deadlines"
+    headers = token_for(people["moderator"])
+    assert (
+        client.put(url, json={"deadlines": {"asking": deadline.isoformat()}}, headers=headers).status_code
+        == 200
+    )
+    with time_machine.travel(deadline + timedelta(minutes=5), tick=False):
+        later = (deadline + timedelta(days=1)).isoformat()
+        moved = client.put(url, json={"deadlines": {"asking": later}}, headers=headers)
+        assert moved.status_code == 409
+        removed = client.put(url, json={"deadlines": {"asking": None}}, headers=headers)
+        assert removed.status_code == 409
+        past = client.put(
+            url, json={"deadlines": {"needs": (deadline - timedelta(days=1)).isoformat()}}, headers=headers
+        )
+        assert past.status_code == 422
+        late = client.put(
+            f"/api/v1/rounds/{round_.id}/whether",
+            json={"support": True},
+            headers=token_for(people["resident"]),
+        )
+        assert late.status_code == 409
+
+
+def test_withdrawing_an_age_band_after_the_count_leaves_the_count_as_published(
+    client, token_for, people, deciding_round
+):
+    round_, (plan_a, _b) = deciding_round
+    ballots.cast_ballot(round_, [plan_a.id], by=people["resident"])
+    ballots.close_ballots(round_, by=people["moderator"])
+    db.session.commit()
+    url = f"/api/v1/rounds/{round_.id}/tally"
+    before = client.get(url, headers=token_for(people["outsider"])).get_json()
+    from deliberation import accounts
+
+    accounts.update_profile(people["resident"], age_band="")  # withdraws the band
+    db.session.commit()
+    assert people["resident"].age_band is None
+    assert client.get(url, headers=token_for(people["outsider"])).get_json() == before

@@ -22,4 +22,6 @@ fi
 echo "test: ruff"
 .venv/bin/ruff check .
 echo "test: pytest"
-exec .venv/bin/python -m pytest "$@"
+# Two processes (the machines have two cores); a test file stays in one process, so that
+# its module's fixtures (a live server, a demo database) are built once.
+exec .venv/bin/python -m pytest -n "${JIAYUAN_TEST_PROCESSES:-2}" --dist loadfile "$@"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_smorest import Blueprint
 
@@ -18,6 +19,7 @@ blp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="Ac
 
 
 @blp.post("/signup")
+@blp.doc(security=[])  # open to anyone
 @blp.arguments(SignupSchema)
 @blp.response(201, UserEnvelopeSchema)
 def signup(body):
@@ -28,12 +30,14 @@ def signup(body):
 
 
 @blp.post("/login")
+@blp.doc(security=[])  # open to anyone
 @blp.arguments(LoginSchema)
 @blp.response(200, LoginResponseSchema)
 @blp.alt_response(401, description="Wrong email or password")
+@blp.alt_response(429, description="Too many wrong passwords for this account or address; see Retry-After")
 def login(body):
     """Log in: sets the session cookie and returns a bearer token."""
-    user = accounts.authenticate(body["email"], body["password"])
+    user = accounts.authenticate(body["email"], body["password"], address=request.remote_addr)
     login_user(user)
     return {"user": user, "token": accounts.issue_token(user)}
 
@@ -42,8 +46,9 @@ def login(body):
 @login_required
 @blp.response(204)
 def logout():
-    """Log out everywhere: ends the session and revokes every token issued so far."""
-    accounts.revoke_tokens(current_user)
+    """Log out everywhere: ends every session and remember-me cookie, revokes every token issued
+    so far, and closes the open sockets."""
+    accounts.log_out_everywhere(current_user._get_current_object())
     db.session.commit()
     logout_user()
 

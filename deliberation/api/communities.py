@@ -12,6 +12,7 @@ from deliberation.api.schemas import (
     CommunityListSchema,
     GuardianConsentSchema,
     MemberSchema,
+    NewPasswordSchema,
     SiteListSchema,
     UnitCostsSchema,
     UnitCostTableSchema,
@@ -72,6 +73,19 @@ def guardian_consent(body, community_id: int, user_id: int):
     )
     db.session.commit()
     return {"user": person}
+
+
+@blp.post("/<int:community_id>/members/<int:user_id>/password")
+@login_required
+@blp.arguments(NewPasswordSchema)
+@blp.response(204)
+def reset_password(body, community_id: int, user_id: int):
+    """Set a new password for a member who forgot theirs (moderators; staff only by the branch
+    secretary). Recorded; every session of the member ends, and their ballots stay hidden from
+    whoever logs in with it until they choose their own."""
+    community = get_or_404(Community, community_id)
+    accounts.reset_password(community, get_or_404(User, user_id), body["password"], by=current_user)
+    db.session.commit()
 
 
 @blp.get("/<int:community_id>/unit-costs")

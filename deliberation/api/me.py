@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_smorest import Blueprint
 
 from deliberation import accounts, personal_data
-from deliberation.api.schemas import ConsentSchema, MemberSchema, PasswordSchema
+from deliberation.api.schemas import (
+    ChangePasswordSchema,
+    ConsentSchema,
+    LoginResponseSchema,
+    MemberSchema,
+    PasswordSchema,
+)
 from deliberation.errors import NotFound
 from deliberation.extensions import db
 
@@ -34,6 +41,22 @@ def delete(body):
     personal_data.delete_account(current_user._get_current_object(), body["password"])
     db.session.commit()
     logout_user()
+
+
+@blp.post("/password")
+@login_required
+@blp.arguments(ChangePasswordSchema)
+@blp.response(200, LoginResponseSchema)
+@blp.alt_response(401, description="The current password is not right")
+def change_password(body):
+    """Change your password: every other session, token and open socket ends; the answer
+    carries a fresh token (and this browser's session goes on)."""
+    user = current_user._get_current_object()
+    accounts.change_password(user, body["current"], body["new"])
+    db.session.commit()
+    if not request.headers.get("Authorization", "").lower().startswith("bearer "):
+        login_user(user)  # a page's session goes on; a program goes on with the new token
+    return {"user": user, "token": accounts.issue_token(user)}
 
 
 @blp.put("/memberships/<int:community_id>/stakeholder-consent")

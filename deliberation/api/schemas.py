@@ -6,6 +6,7 @@ from flask_login import current_user
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from deliberation.enums import AgeBand, Language, NeedCategory, Phase, Role, SiteKind, StakeholderTag, values
+from deliberation.fields import Id, Integer
 from deliberation.privacy import sees_people
 from deliberation.rounds import next_phases
 
@@ -15,7 +16,7 @@ class StrictSchema(Schema):
 
 
 class MembershipSchema(Schema):
-    community_id = fields.Int()
+    community_id = Id()
     roles = fields.Method("role_names")
     stakeholder = fields.Str(allow_none=True)
     stakeholder_consented = fields.Function(lambda membership: membership.stakeholder_consent_at is not None)
@@ -25,7 +26,7 @@ class MembershipSchema(Schema):
 
 
 class UserSchema(Schema):
-    id = fields.Int()
+    id = Id()
     email = fields.Email()
     name = fields.Str()
     age_band = fields.Str(allow_none=True)
@@ -63,6 +64,15 @@ class PasswordSchema(StrictSchema):
     password = fields.Str(required=True, validate=validate.Length(min=1, max=200))
 
 
+class ChangePasswordSchema(StrictSchema):
+    current = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    new = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+
+
+class NewPasswordSchema(StrictSchema):
+    password = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+
+
 class ConsentSchema(StrictSchema):
     consent = fields.Bool(required=True)
 
@@ -86,10 +96,10 @@ class LoginResponseSchema(Schema):
 
 
 class CommunitySchema(Schema):
-    id = fields.Int()
+    id = Id()
     name = fields.Str()
     district = fields.Str()
-    notice_days = fields.Int()
+    notice_days = Integer()
 
 
 class CommunityListSchema(Schema):
@@ -97,14 +107,14 @@ class CommunityListSchema(Schema):
 
 
 class AddMemberSchema(StrictSchema):
-    user_id = fields.Int(required=True, strict=True)
+    user_id = Id(required=True, strict=True)
     role = fields.Str(required=True, validate=validate.OneOf(values(Role)))
     stakeholder = fields.Str(load_default=None, validate=validate.OneOf(values(StakeholderTag)))
 
 
 class MemberSchema(Schema):
-    user_id = fields.Int()
-    community_id = fields.Int()
+    user_id = Id()
+    community_id = Id()
     roles = fields.Method("role_names")
     stakeholder = fields.Str(allow_none=True)
 
@@ -113,8 +123,8 @@ class MemberSchema(Schema):
 
 
 class SiteSummarySchema(Schema):
-    id = fields.Int()
-    community_id = fields.Int()
+    id = Id()
+    community_id = Id()
     name = fields.Str()
     kind = fields.Str(validate=validate.OneOf(values(SiteKind)))
 
@@ -143,7 +153,7 @@ class FeatureCollectionSchema(Schema):
 
 
 class CreateSiteSchema(Schema):
-    community_id = fields.Int(required=True, strict=True)
+    community_id = Id(required=True, strict=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
     kind = fields.Str(required=True, validate=validate.OneOf(values(SiteKind)))
     boundary = fields.Nested(GeoJSONObjectSchema, required=True, metadata={"description": "GeoJSON Polygon"})
@@ -154,7 +164,7 @@ class SiteFeatureSchema(Schema):
     """A site as a GeoJSON Feature: the boundary as geometry, the constraints in properties."""
 
     type = fields.Constant("Feature")
-    id = fields.Int()
+    id = Id()
     geometry = fields.Dict()
     properties = fields.Dict()
 
@@ -176,14 +186,16 @@ class ValidationReportSchema(Schema):
 
 
 class ValidateQuerySchema(Schema):
-    round_id = fields.Int(load_default=None, metadata={"description": "check against this round's budget"})
+    round_id = Id(
+        load_default=None, in_query=True, metadata={"description": "check against this round's budget"}
+    )
 
 
 class CreateRoundSchema(Schema):
-    site_id = fields.Int(required=True, strict=True)
+    site_id = Id(required=True, strict=True)
     title = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     brief = fields.Str(load_default="", validate=validate.Length(max=5000))
-    budget_cny = fields.Int(load_default=0, strict=True, validate=validate.Range(min=0, max=100_000_000))
+    budget_cny = Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=100_000_000))
 
 
 class PhaseChangeSchema(Schema):
@@ -195,12 +207,12 @@ class PhaseChangeSchema(Schema):
 
 
 class RoundSchema(Schema):
-    id = fields.Int()
-    site_id = fields.Int()
-    community_id = fields.Int()
+    id = Id()
+    site_id = Id()
+    community_id = Id()
     title = fields.Str()
     brief = fields.Str()
-    budget_cny = fields.Int()
+    budget_cny = Integer()
     phase = fields.Str(validate=validate.OneOf(values(Phase)))
     next_phases = fields.Function(lambda round_: [str(p) for p in next_phases(round_)])
     deadlines = fields.Function(lambda round_: {d.phase: d.due_at.isoformat() for d in round_.deadlines})
@@ -227,12 +239,12 @@ class WhetherAnswerSchema(Schema):
 
 
 class WhetherResultsSchema(Schema):
-    answers = fields.Int()
-    members = fields.Int()
+    answers = Integer()
+    members = Integer()
     turnout = fields.Float()
     sealed = fields.Bool(metadata={"description": "True while the poll is open: turnout only"})
-    yes = fields.Int(allow_none=True)
-    no = fields.Int(allow_none=True)
+    yes = Integer(allow_none=True)
+    no = Integer(allow_none=True)
     support = fields.Float(allow_none=True)
     by_age_band = fields.Dict(
         metadata={"description": "yes and no per age group (bands joined by +), each of five or more people"}
@@ -250,7 +262,7 @@ class NeedSchema(Schema):
     """A need as a GeoJSON Feature."""
 
     type = fields.Str()
-    id = fields.Int()
+    id = Id()
     geometry = fields.Dict(allow_none=True)
     properties = fields.Dict()
 
@@ -264,21 +276,19 @@ class CreateProposalSchema(Schema):
     title = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     summary = fields.Str(load_default="", validate=validate.Length(max=5000))
     layout = fields.Nested(FeatureCollectionSchema, required=True)
-    co_designers = fields.List(fields.Int(strict=True), load_default=list)
-    needs = fields.List(
-        fields.Int(strict=True), load_default=list, metadata={"description": "need ids it answers"}
-    )
+    co_designers = fields.List(Id(), load_default=list)
+    needs = fields.List(Id(), load_default=list, metadata={"description": "need ids it answers"})
     note = fields.Str(load_default="", validate=validate.Length(max=2000))
 
 
 class CreateVersionSchema(Schema):
     layout = fields.Nested(FeatureCollectionSchema, required=True)
     note = fields.Str(load_default="", validate=validate.Length(max=2000))
-    needs = fields.List(fields.Int(strict=True), load_default=None)
+    needs = fields.List(Id(), load_default=None)
 
 
 class VersionSchema(Schema):
-    number = fields.Int()
+    number = Integer()
     note = fields.Str()
     metrics = fields.Dict(allow_none=True)
     warnings = fields.Function(lambda version: version.report.get("warnings", []))
@@ -287,13 +297,13 @@ class VersionSchema(Schema):
 
 
 class DesignerSchema(Schema):
-    id = fields.Int(attribute="user_id")
+    id = Id(attribute="user_id")
     name = fields.Function(lambda designer: designer.user.name)
 
 
 class ProposalSchema(Schema):
-    id = fields.Int()
-    round_id = fields.Int()
+    id = Id()
+    round_id = Id()
     title = fields.Str()
     summary = fields.Str()
     status = fields.Str()
@@ -311,31 +321,33 @@ class ProposalListSchema(Schema):
 
 
 class VersionSubmittedSchema(VersionSchema):
-    proposal_id = fields.Int()
+    proposal_id = Id()
     report = fields.Nested(ValidationReportSchema, attribute="report_at_submission")
 
 
 class DiffQuerySchema(Schema):
-    against = fields.Int(
-        load_default=None, metadata={"description": "compare with this version (default: the one before)"}
+    against = Id(
+        load_default=None,
+        in_query=True,
+        metadata={"description": "compare with this version (default: the one before)"},
     )
 
 
 class LayoutQuerySchema(Schema):
-    version = fields.Int(load_default=None)
+    version = Integer(load_default=None, in_query=True, validate=validate.Range(min=1))
 
 
 class BallotSchema(Schema):
-    ranking = fields.List(fields.Int(strict=True), required=True, validate=validate.Length(min=1, max=100))
+    ranking = fields.List(Id(), required=True, validate=validate.Length(min=1, max=100))
 
 
 class TallySchema(Schema):
-    candidates = fields.List(fields.Int())
-    ballots = fields.Int()
+    candidates = fields.List(Integer())
+    ballots = Integer()
     sealed = fields.Bool(metadata={"description": "True while ballots are open: turnout only, no counts"})
     closes_at = fields.Str(allow_none=True, metadata={"description": "the ballot deadline, if set"})
     closed_at = fields.Str(allow_none=True)
-    winner = fields.Int(allow_none=True)
+    winner = Integer(allow_none=True)
     first_preferences = fields.Dict()
     rounds = fields.List(fields.Dict())
     by_age_band = fields.Dict(
@@ -344,8 +356,8 @@ class TallySchema(Schema):
 
 
 class SlotInSchema(Schema):
-    proposal_id = fields.Int(required=True, strict=True)
-    seconds = fields.Int(required=True, strict=True, validate=validate.Range(min=10, max=7200))
+    proposal_id = Id(required=True, strict=True)
+    seconds = Integer(required=True, strict=True, validate=validate.Range(min=10, max=7200))
 
 
 class CreateHearingSchema(Schema):
@@ -356,15 +368,15 @@ class CreateHearingSchema(Schema):
 
 
 class HearingSlotSchema(Schema):
-    position = fields.Int()
-    proposal_id = fields.Int()
-    seconds = fields.Int()
+    position = Integer()
+    proposal_id = Id()
+    seconds = Integer()
     title = fields.Function(lambda slot: slot.proposal.title)
 
 
 class HearingSchema(Schema):
-    id = fields.Int()
-    round_id = fields.Int()
+    id = Id()
+    round_id = Id()
     title = fields.Str()
     place = fields.Str()
     starts_at = fields.DateTime()
@@ -381,8 +393,8 @@ class HearingListSchema(Schema):
 
 
 class CommentsQuerySchema(Schema):
-    after_seq = fields.Int(load_default=None, validate=validate.Range(min=0))
-    before_seq = fields.Int(load_default=None, validate=validate.Range(min=1))
+    after_seq = Integer(load_default=None, in_query=True, validate=validate.Range(min=0))
+    before_seq = Integer(load_default=None, in_query=True, validate=validate.Range(min=1))
 
 
 class CommentsPageSchema(Schema):
@@ -391,20 +403,20 @@ class CommentsPageSchema(Schema):
 
 
 class DecideSchema(Schema):
-    proposal_id = fields.Int(required=True, strict=True)
-    version = fields.Int(load_default=None, strict=True, allow_none=True)
+    proposal_id = Id(required=True, strict=True)
+    version = Integer(load_default=None, strict=True, allow_none=True)
     rationale = fields.Str(required=True, validate=validate.Length(max=5000))
 
 
 class DecisionSchema(Schema):
-    id = fields.Int()
-    round_id = fields.Int()
-    proposal_id = fields.Int()
+    id = Id()
+    round_id = Id()
+    proposal_id = Id()
     proposal_title = fields.Str()
-    version = fields.Int()
+    version = Integer()
     rationale = fields.Str()
     tally = fields.Dict()
-    tally_winner_id = fields.Int(allow_none=True)
+    tally_winner_id = Id(allow_none=True)
     departs_from_tally = fields.Bool()
     decided_by = fields.Str(allow_none=True)
     decided_at = fields.Str()
@@ -426,7 +438,7 @@ class ReasonSchema(Schema):
 
 
 class ObjectionSchema(Schema):
-    id = fields.Int()
+    id = Id()
     text = fields.Str()
     author = fields.Str(allow_none=True)
     created_at = fields.Str()
@@ -435,10 +447,10 @@ class ObjectionSchema(Schema):
 
 
 class RatingsSchema(Schema):
-    usability = fields.Int(required=True, strict=True, validate=validate.Range(min=1, max=5))
-    safety = fields.Int(required=True, strict=True, validate=validate.Range(min=1, max=5))
-    beauty = fields.Int(required=True, strict=True, validate=validate.Range(min=1, max=5))
-    all_ages = fields.Int(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    usability = Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    safety = Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    beauty = Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    all_ages = Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
 
 
 class EvaluateSchema(Schema):
@@ -447,18 +459,18 @@ class EvaluateSchema(Schema):
 
 
 class EvaluationResultsSchema(Schema):
-    count = fields.Int()
+    count = Integer()
     criteria = fields.Dict()
     comments = fields.List(fields.Dict())
 
 
 class AuditEntrySchema(Schema):
-    id = fields.Int()
+    id = Id()
     at = fields.DateTime()
     action = fields.Str()
-    actor_id = fields.Int(allow_none=True)
+    actor_id = Id(allow_none=True)
     subject_type = fields.Str()
-    subject_id = fields.Int(allow_none=True)
+    subject_id = Id(allow_none=True)
     data = fields.Dict()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -48,11 +49,19 @@ class User(UserMixin, db.Model):
     guardian_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     language: Mapped[str] = mapped_column(String(8), default=Language.ZH_CN.value)
     large_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when a moderator chose this password (a resident who forgot theirs): until the
+    # person picks their own, their secret choices are not shown to whoever logs in.
+    password_set_by_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Changing the nonce revokes every API token issued before (see accounts.issue_token).
     token_nonce: Mapped[str] = mapped_column(String(16), default=new_token_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session and the remember-me cookie: with the
+        nonce, so that rotating it (logout, a new password) ends every session at once."""
+        return f"{self.id}:{self.token_nonce}"
 
     def set_password(self, password: str, *, method: str = "scrypt") -> None:
         self.password_hash = generate_password_hash(password, method=method)

@@ -13,12 +13,19 @@
     }
   }
 
+  // The page's CSRF token: every change made with the session cookie carries it.
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrfToken = csrfMeta ? csrfMeta.content : "";
+
   async function call(method, url, body) {
     const options = {
       method: method,
       credentials: "same-origin",
       headers: { "Accept": "application/json", "Accept-Language": document.documentElement.lang },
     };
+    if (method !== "GET" && csrfToken) {
+      options.headers["X-CSRFToken"] = csrfToken;
+    }
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -40,5 +47,6 @@
     get: (url) => call("GET", url),
     post: (url, body) => call("POST", url, body === undefined ? {} : body),
     put: (url, body) => call("PUT", url, body),
+    delete: (url, body) => call("DELETE", url, body),
   };
 })();

@@ -126,8 +126,15 @@
       const socket = this.socket;
       const on = this.events.server;
       socket.on("connect", () => this._join());
+      // Logged out (here or on another device): this page's session is over.
+      socket.on(on.session_ended, () => {
+        this.ended = true;
+        socket.disconnect();
+        window.location.reload();
+      });
       socket.on("disconnect", (reason) => {
         this.joined = false;
+        if (this.ended) return;
         if (reason === "io server disconnect") socket.connect();
         this._setStatus("reconnecting");
         this._call("outbox", this.outboxItems());

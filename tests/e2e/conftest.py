@@ -125,9 +125,45 @@ def browser() -> Iterator:
         browser.close()
 
 
+# Every Content-Security-Policy violation any page of the running test reported.
+CSP_VIOLATIONS: list[str] = []
+
+
 def new_context(browser, **options):
-    """A fresh browser context in the neighbourhood's language and time zone, whatever the machine's."""
-    return browser.new_context(**{"locale": "zh-CN", "timezone_id": DISPLAY_TIMEZONE, **options})
+    """A fresh browser context in the neighbourhood's language and time zone, whatever the
+    machine's, whose pages report any CSP violation (the test then fails)."""
+    context = browser.new_context(**{"locale": "zh-CN", "timezone_id": DISPLAY_TIMEZONE, **options})
+    context.on(
+        "console",
+        lambda message: (
+            CSP_VIOLATIONS.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return context
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations():
+    """No page of a browser test may break the Content-Security-Policy (the maps included)."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == [], CSP_VIOLATIONS
+
+
+def wait_until(page, expression: str, *, timeout: float = 10.0, interval: float = 0.1) -> None:
+    """Wait until a JavaScript expression is true in the page. (Playwright's wait_for_function
+    compiles its predicate with eval inside the page, which the CSP rightly forbids; this
+    evaluates through the browser's debugging protocol instead.)"""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Exception:  # the page is navigating: try again
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never true: {expression}")
+        time.sleep(interval)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from deliberation import demo
-from tests.e2e.conftest import new_context
+from tests.e2e.conftest import new_context, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -109,7 +109,7 @@ def log_in(page, base: str, email: str) -> None:
 
 def open_editor(page, base: str, round_id: int) -> None:
     page.goto(f"{base}/rounds/{round_id}/proposals/new")
-    page.wait_for_function("window.jiayuanEditor !== undefined")
+    wait_until(page, "window.jiayuanEditor !== undefined")
     page.wait_for_selector("[data-testid=findings][data-state=done]")
     page.evaluate(
         "document.querySelector('.editor-map').scrollIntoView({block: 'center', behavior: 'instant'})"
@@ -249,7 +249,7 @@ def test_a_layout_goes_out_as_a_file_and_comes_back_in(page, live_server, propos
     bad = tmp_path / "notes.json"
     bad.write_text('{"hello": "world"}')
     page.set_input_files("[data-testid=import-file]", str(bad))
-    page.wait_for_function("document.getElementById('editor-status').textContent.length > 0")
+    wait_until(page, "document.getElementById('editor-status').textContent.length > 0")
     assert sorted(page.evaluate("Object.keys(window.jiayuanEditor.layers)")) == ["camphor", "lawn-1"]
 
 
@@ -297,7 +297,7 @@ def test_a_layout_with_errors_is_refused_with_its_findings_on_the_map(page, live
     page.click("#draw-stop")
     page.fill("#p-title", "出界的座椅 A bench outside")
     page.click("[data-testid=submit]")
-    page.wait_for_function("document.getElementById('submit-status').textContent.includes('地图')")
+    wait_until(page, "document.getElementById('submit-status').textContent.includes('地图')")
     assert page.locator('#findings-list li[data-code="outside_site"]').count() == 1
     assert "finding-error" in (page.get_attribute('path[data-feature-id="bench-1"]', "class") or "")
     assert page.url.endswith(f"/rounds/{proposing_round['id']}/proposals/new")
@@ -325,8 +325,8 @@ def test_a_designer_withdraws_a_proposal_from_its_page(page, live_server, propos
     assert page.inner_text("[data-testid=proposal-status]") == "有效"
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-testid=withdraw]")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=proposal-status]')?.textContent.trim() === '已撤回'"
+    wait_until(
+        page, "document.querySelector('[data-testid=proposal-status]')?.textContent.trim() === '已撤回'"
     )
     assert page.locator("[data-testid=withdraw]").count() == 0
     assert page.locator("[data-testid=new-version]").count() == 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
-from tests.e2e.conftest import new_context
+from tests.e2e.conftest import new_context, wait_until
 from tests.e2e.test_browser_foundation import log_in, other_hosts
 
 pytestmark = pytest.mark.e2e
@@ -118,7 +118,7 @@ def test_a_slot_runs_and_a_comment_on_a_feature_reaches_everyone_live(live_serve
         assert CLOCK.match(clock), clock
         left = page.evaluate(SECONDS_LEFT)
         assert 270 <= left <= 300, clock
-        page.wait_for_function(f"() => ({SECONDS_LEFT})() < {left}", polling=200, timeout=5000)
+        wait_until(page, f"({SECONDS_LEFT})() < {left}", timeout=5, interval=0.2)
         assert hearing["slots"][0]["title"] in page.inner_text("[data-testid=slot-title]")
     assert moderator.page.locator("[data-testid=running-order] li.is-current[data-position='0']").count() == 1
 

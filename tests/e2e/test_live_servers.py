@@ -160,3 +160,21 @@ def test_a_client_that_reconnects_gets_exactly_the_missed_comments_once(live_ser
     finally:
         dropped.close()
         speaker.close()
+
+
+def test_a_refused_connection_says_why(live_server):
+    client = socketio.Client(reconnection=False)
+    reasons: list = []
+    client.on("connect_error", reasons.append, namespace="/hearing")
+    try:
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect(
+                live_server.url,
+                namespaces=["/hearing"],
+                auth={"token": "forged"},
+                transports=["websocket"],
+                wait_timeout=10,
+            )
+        assert reasons == [{"message": "unauthorized"}]
+    finally:
+        client.disconnect()

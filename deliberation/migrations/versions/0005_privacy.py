@@ -59,6 +59,7 @@ def upgrade():
         batch_op.add_column(sa.Column('age_band_consent_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('guardian_name', sa.String(length=80), nullable=True))
         batch_op.add_column(sa.Column('guardian_consent_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('password_set_by_staff', sa.Boolean(), server_default=sa.false(), nullable=False))
     op.execute("UPDATE users SET age_band_consent_at = created_at WHERE age_band IS NOT NULL")
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_check_constraint(
@@ -137,6 +138,7 @@ def downgrade():
         batch_op.drop_column('age_band')
 
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('password_set_by_staff')
         batch_op.drop_column('guardian_consent_at')
         batch_op.drop_column('guardian_name')
         batch_op.drop_column('age_band_consent_at')
