@@ -6,11 +6,11 @@ if __name__ == "__main__":
 
     monkey.patch_all()
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
-import socketio as socketio_server
 from flask import Flask
 
 from deliberation import (
@@ -22,6 +22,7 @@ from deliberation import (
     hearing_pages,
     i18n,
     live,
+    live_upkeep,
     pages,
     security,
     throttle,
@@ -30,6 +31,7 @@ from deliberation.api import register_api
 from deliberation.config import DEFAULTS, TEST_OVERRIDES, config_from_environment, protect_sqlite_file
 from deliberation.error_handlers import register_error_handlers
 from deliberation.extensions import api, babel, csrf, db, login_manager, migrate, socketio
+from deliberation.message_queue import HearingQueueManager
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -53,6 +55,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in environment.items() if k not in overrides})
     app.config.update(overrides)
+    if not testing:
+        # What an operator reads: when, how bad, where, what (the message queue says why it
+        # went away and when it came back).
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     protect_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)
@@ -67,7 +73,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        client_manager=socketio_server.RedisManager(redis_url, channel=channel) if redis_url else None,
+        client_manager=(
+            HearingQueueManager(redis_url, channel=channel, on_return=lambda: live_upkeep.sync_served(app))
+            if redis_url
+            else None
+        ),
     )
     api.init_app(app)
 

@@ -19,6 +19,7 @@ from deliberation.extensions import db
 from deliberation.models import Community, MemberRole, Membership, User
 from deliberation.models.accounts import new_token_nonce
 from deliberation.models.types import utcnow
+from deliberation.offload import run_heavy
 from deliberation.publish import Event, publish_after_commit, user_room
 from geo.standards import UNIT_COSTS, unit_costs
 
@@ -182,7 +183,7 @@ def authenticate(email: str, password: str, *, address: str | None = None) -> Us
     throttle.check_login(email, address)
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(_dummy_hash(), password)
+        run_heavy(check_password_hash, _dummy_hash(), password)
     elif user.check_password(password):
         return user
     throttle.record_failure(email, address)
@@ -194,7 +195,7 @@ def _dummy_hash() -> str:
     method = current_app.config["PASSWORD_HASH_METHOD"]
     cache = current_app.extensions.setdefault("jiayuan_dummy_hash", {})
     if method not in cache:
-        cache[method] = generate_password_hash(secrets.token_hex(16), method=method)
+        cache[method] = run_heavy(generate_password_hash, secrets.token_hex(16), method=method)
     return cache[method]
 
 

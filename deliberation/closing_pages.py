@@ -8,6 +8,7 @@ call the JSON API (deliberation/api/decisions.py) with the session cookie.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mimetypes
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import safe_join
 
 import geo
@@ -38,18 +40,21 @@ from deliberation.models import (
     Decision,
     Evaluation,
     Hearing,
+    NoticePdf,
     Proposal,
     ProposalVersion,
     Round,
     User,
 )
 from deliberation.models.types import utcnow
+from deliberation.offload import run_heavy
 from deliberation.privacy import sees_people
 from deliberation.proposals import version_of
 from deliberation.sites import geo_site
 from geo.kinds import kind_of, spec
 
 bp = Blueprint("closing", __name__)
+
 
 def round_proposals(round_: Round) -> dict[int, Proposal]:
     """Every proposal of a round by id, withdrawn ones too (an old tally may name them)."""
@@ -242,18 +247,43 @@ def static_only_fetcher(base_url: str, folder: str):
 @bp.get("/rounds/<int:round_id>/notice.pdf")
 @login_required
 def notice_pdf(round_id: int):
-    """The decision notice as an A4 PDF, from the same template (WeasyPrint)."""
-    import weasyprint  # heavy; only this route needs it
+    """The decision notice as an A4 PDF, from the same template (WeasyPrint).
 
+    Drawn once for each version of the notice (a new objection, an answer, another day's
+    date make a new one) and kept; the drawing runs off the live loop (offload.py).
+    """
     with in_requested_language():
         html = render_notice(round_id, pdf=True)
-    base = request.host_url
-    document = weasyprint.HTML(
-        string=html, base_url=base, url_fetcher=static_only_fetcher(base, current_app.static_folder)
+        language = current_language().value
+    decision = decisions.standing_decision(round_for_reading(round_id))
+    digest = hashlib.sha256(html.encode()).hexdigest()
+    kept = db.session.scalar(
+        select(NoticePdf).where(NoticePdf.decision_id == decision.id, NoticePdf.language == language)
     )
-    response = Response(document.write_pdf(), mimetype="application/pdf")
+    if kept is None or kept.digest != digest:
+        pdf = run_heavy(draw_pdf, html, request.host_url, current_app.static_folder)
+        if kept is None:
+            kept = NoticePdf(decision_id=decision.id, language=language, digest=digest, pdf=pdf)
+            db.session.add(kept)
+        else:
+            kept.digest, kept.pdf, kept.rendered_at = digest, pdf, utcnow()
+        try:
+            db.session.commit()
+        except IntegrityError:  # another worker kept the same notice meanwhile
+            db.session.rollback()
+    response = Response(kept.pdf if kept.digest == digest else pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="notice-{round_id}.pdf"'
     return response
+
+
+def draw_pdf(html: str, base_url: str, static_folder: str) -> bytes:
+    """The notice's HTML drawn as PDF bytes (plain work: no Flask context)."""
+    import weasyprint  # heavy; only this needs it
+
+    document = weasyprint.HTML(
+        string=html, base_url=base_url, url_fetcher=static_only_fetcher(base_url, static_folder)
+    )
+    return document.write_pdf()
 
 
 # --- ask how well (问效) ----------------------------------------------------------------------
@@ -315,9 +345,7 @@ def evaluate_page(round_id: int):
 def participation_page(round_id: int):
     """Who took part, by age band: needs, comments, ballots and evaluations, charted and tabled."""
     round_ = round_for_reading(round_id)
-    return render_template(
-        "participation.html", round=round_, participation=decisions.participation(round_)
-    )
+    return render_template("participation.html", round=round_, participation=decisions.participation(round_))
 
 
 # --- the audit log and the record's export --------------------------------------------------

@@ -84,6 +84,8 @@ def config_from_environment(
         # without it X-Forwarded-* headers are ignored, so nobody can pose as HTTPS or
         # as another address to the login throttle.
         "TRUSTED_PROXIES": int(environ.get("TRUSTED_PROXIES") or 0),
+        "LIVE_SYNC_SECONDS": float(environ.get("LIVE_SYNC_SECONDS") or 15),
+        "PRESENCE_TTL_SECONDS": float(environ.get("PRESENCE_TTL_SECONDS") or 60),
         "TILE_URL": environ.get("TILE_URL") or None,
         "TILE_ATTRIBUTION": environ.get("TILE_ATTRIBUTION", ""),
     }
@@ -107,6 +109,7 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_HASH_METHOD": "scrypt",
     # Presence counts go out at most this often per hearing (a crowd arriving at once).
     "LIVE_COALESCE_SECONDS": 1.0,
+
     # flask-smorest: the OpenAPI document at /api/v1/openapi.json
     "API_TITLE": "Jiayuan",
     "API_VERSION": "v1",
@@ -139,4 +142,6 @@ TEST_OVERRIDES: dict[str, Any] = {
     # A cheap hash keeps the suite fast; production keeps scrypt.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     "LIVE_COALESCE_SECONDS": 0,
+    # No background upkeep in tests: they call live_upkeep.upkeep_once when they mean it.
+    "LIVE_SYNC_SECONDS": 0,
 }

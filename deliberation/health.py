@@ -12,12 +12,16 @@ bp = Blueprint("health", __name__)
 
 
 def database_ok() -> bool:
-    try:
-        db.session.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        db.session.rollback()
-        return False
+    """Whether the database answers; a connection that dropped since its last use is
+    replaced and asked again before the answer is no."""
+    for _attempt in range(2):
+        try:
+            db.session.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            db.session.rollback()
+            db.session.remove()
+    return False
 
 
 def message_queue_status() -> str:

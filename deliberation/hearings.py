@@ -8,11 +8,13 @@ Socket.IO event or an HTTP request) commits, and the events queued here with
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
 import geo
@@ -225,6 +227,7 @@ def comment_dict(
     data = {
         "id": comment.id,
         "seq": comment.seq,
+        "prev_seq": comment.prev_seq,
         "hearing_id": comment.hearing_id,
         "client_id": comment.client_id,
         "body": None if hidden and not for_moderator else comment.body,
@@ -261,6 +264,11 @@ def _stakeholder_of(comment: Comment, community_id: int | None) -> str | None:
         community_id = db.session.get(Round, comment.round_id).community_id
     membership = comment.author.membership_in(community_id)
     return membership.stakeholder if membership and membership.stakeholder_consent_at else None
+
+
+def latest_seq(hearing_id: int) -> int | None:
+    """The seq of the latest comment of a hearing (None before the first)."""
+    return db.session.scalar(select(func.max(Comment.seq)).where(Comment.hearing_id == hearing_id))
 
 
 def next_comment_seq(round_id: int) -> int:
@@ -313,9 +321,12 @@ def _check_anchor(hearing: Hearing, proposal: Proposal | None, anchor: Any) -> d
     raise InvalidInput(_("An anchor is a feature id or a point on the map."))
 
 
-def find_comment_by_client_id(author: User, client_id: str) -> Comment | None:
+def find_comment_by_client_id(hearing: Hearing, author: User, client_id: str) -> Comment | None:
+    """The comment a client already sent to this hearing under this id, if any."""
     return db.session.scalar(
-        select(Comment).where(Comment.author_id == author.id, Comment.client_id == client_id)
+        select(Comment).where(
+            Comment.hearing_id == hearing.id, Comment.author_id == author.id, Comment.client_id == client_id
+        )
     )
 
 
@@ -337,7 +348,7 @@ def add_comment(
     """
     if not isinstance(client_id, str) or not 1 <= len(client_id) <= MAX_CLIENT_ID:
         raise InvalidInput(_("Each comment needs the client's own id (1 to 64 characters)."))
-    existing = find_comment_by_client_id(author, client_id)
+    existing = find_comment_by_client_id(hearing, author, client_id)
     if existing is not None:
         return existing, False
     round_ = hearing.round
@@ -362,10 +373,12 @@ def add_comment(
             raise InvalidInput(_("A reply must answer a comment of the same hearing."))
     checked_anchor = _check_anchor(hearing, proposal, anchor)
     _check_rate(author)
+    seq = next_comment_seq(round_.id)  # holds the round's row: comments of a round queue here
     comment = Comment(
         round_id=round_.id,
         hearing_id=hearing.id,
-        seq=next_comment_seq(round_.id),
+        seq=seq,
+        prev_seq=latest_seq(hearing.id),
         client_id=client_id,
         author_id=author.id,
         body=body,
@@ -620,10 +633,43 @@ def vote(poll: Poll, option: Any, *, by: User) -> Poll:
 
 
 def presence_count(hearing_id: int) -> int:
-    """How many different people are watching a hearing, over every worker process."""
+    """How many different people are watching a hearing, over every worker process (a row
+    its worker has not vouched for within PRESENCE_TTL_SECONDS no longer counts: that
+    worker died)."""
+    fresh_since = utcnow() - presence_ttl()
     return db.session.scalar(
-        select(func.count(func.distinct(Presence.user_id))).where(Presence.hearing_id == hearing_id)
+        select(func.count(func.distinct(Presence.user_id))).where(
+            Presence.hearing_id == hearing_id, Presence.seen_at > fresh_since
+        )
     )
+
+
+def presence_ttl() -> timedelta:
+    """How long a connection's presence lasts unless its worker renews it."""
+    return timedelta(seconds=float(current_app.config["PRESENCE_TTL_SECONDS"]))
+
+
+def vouch_for(sids: Iterable[str]) -> None:
+    """A worker says the connections it holds are still there."""
+    sids = list(sids)
+    for start in range(0, len(sids), 500):
+        db.session.execute(
+            update(Presence).where(Presence.sid.in_(sids[start : start + 500])).values(seen_at=utcnow())
+        )
+
+
+def forget_vanished() -> list[int]:
+    """Remove presence nobody has vouched for within PRESENCE_TTL_SECONDS (its worker is
+    gone); the hearings whose count changed, their new counts queued to go out."""
+    stale = select(Presence.sid, Presence.hearing_id).where(Presence.seen_at <= utcnow() - presence_ttl())
+    rows = db.session.execute(stale).all()
+    if not rows:
+        return []
+    db.session.execute(delete(Presence).where(Presence.sid.in_([row.sid for row in rows])))
+    hearing_ids = sorted({row.hearing_id for row in rows})
+    for hearing_id in hearing_ids:
+        _publish_presence(hearing_id)
+    return hearing_ids
 
 
 def _publish_presence(hearing_id: int) -> None:
@@ -638,9 +684,12 @@ def _publish_presence(hearing_id: int) -> None:
 
 def arrive(hearing: Hearing, sid: str, user: User) -> None:
     """A connection joined a hearing: it counts as present."""
-    if db.session.get(Presence, sid) is None:
+    presence = db.session.get(Presence, sid)
+    if presence is None:
         db.session.add(Presence(sid=sid, hearing_id=hearing.id, user_id=user.id))
         db.session.flush()
+    else:
+        presence.seen_at = utcnow()
     _publish_presence(hearing.id)
 
 

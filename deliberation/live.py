@@ -13,15 +13,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room, rooms
 from marshmallow import Schema, ValidationError
 from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from deliberation import accounts, decisions, hearings
+from deliberation import accounts, decisions, hearings, live_upkeep
 from deliberation.errors import DomainError, ErrorCode, error_body
 from deliberation.extensions import db
 from deliberation.inputs import check_value
@@ -82,6 +82,27 @@ def live_event(schema: type[Schema] | None = None) -> Callable:
     def decorate(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         @functools.wraps(handler)
         def run(self, data: Any = None) -> dict[str, Any]:
+            # A database connection that dropped (a restart, a failover, a terminated backend)
+            # is retried once on a fresh connection: every event is safe to repeat (a comment
+            # is stored once per client id), and the person never hears of it.
+            for attempt in (1, 2):
+                try:
+                    return attempt_event(handler, self, data)
+                except DBAPIError as error:
+                    db.session.rollback()
+                    db.session.remove()
+                    if attempt == 1 and error.connection_invalidated:
+                        log.warning(
+                            "live event %s: database connection lost (%s); retrying",
+                            handler.__name__,
+                            error.orig,
+                        )
+                        continue
+                    log.exception("live event %s failed", handler.__name__)
+                    return failure(str(ErrorCode.INTERNAL), _("Something went wrong on our side."))
+            raise AssertionError("unreachable")
+
+        def attempt_event(handler, self, data: Any) -> dict[str, Any]:
             user = live_user()
             if user is None:
                 return failure(str(ErrorCode.UNAUTHORIZED), _("Please log in first."))
@@ -100,6 +121,8 @@ def live_event(schema: type[Schema] | None = None) -> Callable:
             except IntegrityError:
                 db.session.rollback()
                 return failure(str(ErrorCode.CONFLICT), _("This conflicts with the current state."))
+            except DBAPIError:
+                raise  # (retried by run)
             except Exception:
                 db.session.rollback()
                 log.exception("live event %s failed", handler.__name__)
@@ -132,6 +155,7 @@ class HearingNamespace(Namespace):
         session[NONCE_KEY] = user.token_nonce
         session[JOINED_KEY] = []
         join_room(user_room(user.id))  # so that logging out elsewhere ends this connection
+        live_upkeep.ensure_started(current_app._get_current_object())
 
     def on_disconnect(self, reason: Any = None) -> None:
         """A connection went away: it stops counting as present."""
@@ -139,6 +163,7 @@ class HearingNamespace(Namespace):
         for room in rooms():
             if room != request.sid:
                 leave_room(room)
+        live_upkeep.LOCAL_SIDS.discard(request.sid)
         try:
             hearings.leave(request.sid)
             db.session.commit()
@@ -158,6 +183,7 @@ class HearingNamespace(Namespace):
         if hearing.id not in joined:
             session[JOINED_KEY] = [*joined, hearing.id]
         hearings.arrive(hearing, request.sid, user)
+        live_upkeep.LOCAL_SIDS.add(request.sid)
         comments, has_more = hearings.comments_after(
             hearing,
             data["after_seq"],
@@ -201,7 +227,7 @@ class HearingNamespace(Namespace):
         except IntegrityError:
             # The same client id raced in on another connection: answer with the stored one.
             db.session.rollback()
-            comment = hearings.find_comment_by_client_id(user, data["client_id"])
+            comment = hearings.find_comment_by_client_id(hearing, user, data["client_id"])
             if comment is None:
                 raise
         return {"comment": hearings.comment_dict(comment)}

@@ -26,7 +26,7 @@ from deliberation.models import (
 )
 from deliberation.models.types import utcnow
 from deliberation.rounds import require_phase
-from deliberation.sites import geo_site
+from deliberation.sites import check_layout, geo_site
 
 # A round takes new proposals while proposing; versions also between hearings; from
 # deciding on every version is frozen.
@@ -36,12 +36,7 @@ REVISING_PHASES = (Phase.PROPOSING, Phase.HEARING)
 
 def _checked_layout(round_: Round, layout: Any, *, language: str) -> dict[str, Any]:
     """The report of a layout against the round's site and budget; errors block it (422)."""
-    report = geo.validate_layout(
-        layout,
-        geo_site(round_.site),
-        budget_cny=round_.budget_cny or None,
-        unit_costs=round_.site.community.unit_costs,
-    ).to_dict(language)
+    report = check_layout(round_.site, layout, language=language, round_=round_)
     if not report["valid"]:
         raise InvalidLayout(_("The layout has errors: fix them and submit again."), report)
     return report

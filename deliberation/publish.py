@@ -37,6 +37,7 @@ class Event(StrEnum):
     BALLOTS = "ballots"
     CLOSED = "closed"
     SESSION_ENDED = "session_ended"
+    SYNC = "sync"
 
 
 def round_room(round_id: int) -> str:

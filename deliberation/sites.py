@@ -13,6 +13,7 @@ from deliberation.enums import Role, SiteKind, values
 from deliberation.errors import InvalidInput, InvalidLayout
 from deliberation.extensions import db
 from deliberation.models import Community, Round, Site, User
+from deliberation.offload import run_heavy
 
 EMPTY_CONSTRAINTS: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 
@@ -54,12 +55,21 @@ def geo_site(site: Site) -> geo.Site:
 
 
 def check_layout(site: Site, layout: Any, *, language: str, round_: Round | None = None) -> dict[str, Any]:
-    """Validate and measure a layout against a site (and a round's budget); nothing is stored."""
-    community = site.community
-    report = geo.validate_layout(
+    """Validate and measure a layout against a site (and a round's budget); nothing is stored.
+
+    The check runs off the live loop (offload.py): a dense layout takes a while.
+    """
+    return run_heavy(
+        _report,
         layout,
         geo_site(site),
-        budget_cny=round_.budget_cny if round_ is not None and round_.budget_cny else None,
-        unit_costs=community.unit_costs,
+        round_.budget_cny if round_ is not None and round_.budget_cny else None,
+        site.community.unit_costs,
+        language,
     )
-    return report.to_dict(language)
+
+
+def _report(
+    layout: Any, site: geo.Site, budget_cny: int | None, unit_costs: Any, language: str
+) -> dict[str, Any]:
+    return geo.validate_layout(layout, site, budget_cny=budget_cny, unit_costs=unit_costs).to_dict(language)

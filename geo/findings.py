@@ -66,6 +66,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# The most errors (and warnings) a report lists; the rest are counted.
+MAX_REPORTED = 200
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     """The findings of one validation and, unless the document was unreadable, its metrics."""
@@ -101,11 +105,18 @@ class Report:
         """The codes of all findings, in order (handy in tests and logs)."""
         return [str(f.code) for f in self.findings]
 
-    def to_dict(self, language: str = "zh-CN") -> dict[str, Any]:
-        """{"valid", "errors", "warnings", "metrics"} as the API returns it."""
+    def to_dict(self, language: str = "zh-CN", *, limit: int = MAX_REPORTED) -> dict[str, Any]:
+        """{"valid", "errors", "warnings", "metrics", "omitted"} as the API returns it.
+
+        A layout drawn to break the checker can raise tens of thousands of findings: at
+        most ``limit`` errors and ``limit`` warnings are listed, and ``omitted`` counts the
+        rest (valid stays exact).
+        """
+        errors, warnings = self.errors, self.warnings
         return {
             "valid": self.valid,
-            "errors": [f.to_dict(language) for f in self.errors],
-            "warnings": [f.to_dict(language) for f in self.warnings],
+            "errors": [f.to_dict(language) for f in errors[:limit]],
+            "warnings": [f.to_dict(language) for f in warnings[:limit]],
             "metrics": self.metrics,
+            "omitted": max(0, len(errors) - limit) + max(0, len(warnings) - limit),
         }

@@ -105,7 +105,7 @@ def test_validating_a_good_layout(client, site, make_user, token_for):
     )
     assert response.status_code == 200
     report = response.get_json()
-    assert set(report) == {"valid", "errors", "warnings", "metrics"}
+    assert set(report) == {"valid", "errors", "warnings", "metrics", "omitted"}
     assert report["valid"] is True and report["errors"] == []
     assert report["metrics"]["area_by_kind_m2"]["half_court"] == pytest.approx(210, rel=0.005)
 
@@ -196,7 +196,7 @@ def test_arbitrary_json_bodies_get_a_report_or_a_4xx_error(client, site, make_us
     assert response.status_code in (200, 400, 413, 422), response.get_data(as_text=True)
     payload = response.get_json()
     if response.status_code == 200:
-        assert set(payload) == {"valid", "errors", "warnings", "metrics"}
+        assert set(payload) == {"valid", "errors", "warnings", "metrics", "omitted"}
         assert payload["valid"] == (payload["errors"] == [])
     else:
         assert set(payload["error"]) >= {"code", "message"}

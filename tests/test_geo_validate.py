@@ -750,7 +750,7 @@ def test_report_to_dict_has_the_api_shape() -> None:
         feature("p", "path", line((-5, -5), (-5, 5)), width_m=1.0),
     )
     out = validate_layout(layout, SITE).to_dict("en")
-    assert set(out) == {"valid", "errors", "warnings", "metrics"}
+    assert set(out) == {"valid", "errors", "warnings", "metrics", "omitted"} and out["omitted"] == 0
     assert out["valid"] is False
     assert out["errors"] == [
         {

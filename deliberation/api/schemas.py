@@ -180,9 +180,10 @@ class FindingSchema(Schema):
 
 class ValidationReportSchema(Schema):
     valid = fields.Bool()
-    errors = fields.List(fields.Nested(FindingSchema))
-    warnings = fields.List(fields.Nested(FindingSchema))
+    errors = fields.List(fields.Nested(FindingSchema), metadata={"description": "at most 200"})
+    warnings = fields.List(fields.Nested(FindingSchema), metadata={"description": "at most 200"})
     metrics = fields.Dict(allow_none=True)
+    omitted = Integer(metadata={"description": "findings left out of the lists (at least this many)"})
 
 
 class ValidateQuerySchema(Schema):

@@ -2,7 +2,7 @@
 
 from deliberation.models.accounts import Community, MemberRole, Membership, User
 from deliberation.models.audit import AuditEntry
-from deliberation.models.decisions import Decision, Evaluation, Objection
+from deliberation.models.decisions import Decision, Evaluation, NoticePdf, Objection
 from deliberation.models.hearings import (
     Comment,
     Hearing,
@@ -31,6 +31,7 @@ __all__ = [
     "Membership",
     "Need",
     "NeedSupport",
+    "NoticePdf",
     "Objection",
     "PhaseChange",
     "PhaseDeadline",

@@ -21,6 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from deliberation.enums import AgeBand, Language, Role, StakeholderTag
 from deliberation.extensions import db
 from deliberation.models.types import UTCDateTime, in_enum, utcnow
+from deliberation.offload import run_heavy
 
 
 def new_token_nonce() -> str:
@@ -64,10 +65,11 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.token_nonce}"
 
     def set_password(self, password: str, *, method: str = "scrypt") -> None:
-        self.password_hash = generate_password_hash(password, method=method)
+        # (a deliberately slow hash: off the live loop)
+        self.password_hash = run_heavy(generate_password_hash, password, method=method)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return run_heavy(check_password_hash, self.password_hash, password)
 
     def membership_in(self, community_id: int) -> Membership | None:
         """This person's membership of a community, if any."""

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -136,3 +137,21 @@ class Evaluation(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     user: Mapped[User | None] = relationship()
+
+
+class NoticePdf(db.Model):
+    """A decision notice rendered as PDF, kept so that it is drawn once, not on every request.
+
+    Keyed by the decision, the language and a digest of the notice's HTML: a new objection,
+    an answer or the day it is printed on makes a new digest, and so a new rendering.
+    """
+
+    __tablename__ = "notice_pdfs"
+    __table_args__ = (UniqueConstraint("decision_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    digest: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

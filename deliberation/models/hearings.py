@@ -84,7 +84,7 @@ class Comment(db.Model):
     __table_args__ = (
         UniqueConstraint("round_id", "seq"),
         # A retried send carries the same client id and must not store a second comment.
-        UniqueConstraint("author_id", "client_id"),
+        UniqueConstraint("hearing_id", "author_id", "client_id"),
         CheckConstraint("(hidden_at IS NULL) = (hidden_reason IS NULL)", name="hidden_has_reason"),
         CheckConstraint("length(body) BETWEEN 1 AND 2000", name="body_length"),
         Index("ix_comments_hearing_seq", "hearing_id", "seq"),
@@ -95,6 +95,9 @@ class Comment(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
+    # The seq of the comment before this one in the same hearing (None for the first): a
+    # client that does not hold it has missed something and joins again to catch up.
+    prev_seq: Mapped[int | None] = mapped_column(Integer)
     client_id: Mapped[str] = mapped_column(String(64))
     # None once the author deleted their account: the comment reads "former resident".
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -175,3 +178,6 @@ class Presence(db.Model):
     hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Renewed by the worker holding the connection; a row not renewed for a while belongs
+    # to a worker that died, and stops counting (see hearings.PRESENCE_TTL).
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

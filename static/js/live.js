@@ -89,6 +89,7 @@
 
   const SEND_TIMEOUT_MS = 10000;
   const JOIN_TIMEOUT_MS = 15000;
+  const RATE_RETRY_MS = 2500;
 
   class LiveHearing {
     /**
@@ -101,7 +102,9 @@
       this.events = config.events;
       this.hearingId = config.hearing_id;
       this.comments = new Map();
+      // The newest seq up to which this page holds every comment of the hearing (no gap).
       this.lastSeq = null;
+      this.joining = false;
       this.minSeq = null;
       this.hasOlder = false;
       this.clock = new ServerClock();
@@ -145,7 +148,17 @@
         this._setStatus(socket.active ? "reconnecting" : "refused");
       });
       socket.on(on.comment, (comment) => {
-        if (comment.hearing_id === this.hearingId) this._merge([comment]);
+        if (comment.hearing_id !== this.hearingId) return;
+        // A comment whose predecessor this page never got: something was missed (a
+        // message-queue outage, say). Show it, and join again to fetch the gap.
+        const gap = this.lastSeq !== null && comment.prev_seq !== null && comment.prev_seq > this.lastSeq;
+        this._merge([comment], !gap);
+        if (gap) this._rejoin();
+      });
+      // The server's word on the latest comment, every few seconds and after an outage.
+      socket.on(on.sync, (data) => {
+        if (data.hearing_id !== this.hearingId || data.latest_seq === null) return;
+        if (this.lastSeq === null || data.latest_seq > this.lastSeq) this._rejoin();
       });
       socket.on(on.comment_hidden, (data) => this._hide([data]));
       socket.on(on.reactions, (data) => {
@@ -192,13 +205,20 @@
       });
     }
 
+    /** Join again to catch up (once at a time), if this page is joined at all. */
+    _rejoin() {
+      if (this.joined && !this.joining && this.socket.connected) this._join();
+    }
+
     /** Join (again): the state, and the comments after the last seq seen. */
     _join() {
       const socket = this.socket;
       const connection = socket.id;
+      this.joining = true;
       const payload = { hearing_id: this.hearingId };
       if (this.lastSeq !== null) payload.after_seq = this.lastSeq;
       socket.timeout(JOIN_TIMEOUT_MS).emit(this.events.client.join, payload, (err, ack) => {
+        this.joining = false;
         if (socket.id !== connection || !socket.connected) return; // a newer connection joins itself
         if (err || !ack) {
           setTimeout(() => { if (socket.id === connection && socket.connected) this._join(); }, 2000);
@@ -261,11 +281,13 @@
       this._merge(page.comments);
     }
 
-    _merge(list) {
+    /** Take comments in; ``contiguous`` (a replay, or a broadcast whose predecessor is held)
+     * lets the last seq held without a gap move on. */
+    _merge(list, contiguous = true) {
       const changed = [];
       for (const comment of list || []) {
         this.comments.set(comment.id, comment);
-        if (this.lastSeq === null || comment.seq > this.lastSeq) this.lastSeq = comment.seq;
+        if (contiguous && (this.lastSeq === null || comment.seq > this.lastSeq)) this.lastSeq = comment.seq;
         if (this.minSeq === null || comment.seq < this.minSeq) this.minSeq = comment.seq;
         const item = comment.author && comment.author.id === this.config.user_id
           ? this.outbox.get(comment.client_id) : null;
@@ -352,7 +374,10 @@
           return;
         }
         if (ack.ok) {
-          this._merge([ack.comment]);
+          this._merge([ack.comment], ack.comment.prev_seq === null || ack.comment.prev_seq <= this.lastSeq);
+        } else if (ack.error && ack.error.code === "too_many_requests") {
+          // Many comments written offline go out together: wait for the limit, then go on.
+          setTimeout(() => this._flush(item), RATE_RETRY_MS);
         } else {
           item.state = "failed";
           item.error = ack.error || {};
