@@ -16,10 +16,7 @@ from flask import Flask
 from deliberation import (
     auth,
     cli,
-    closing_pages,
-    design_pages,
     health,
-    hearing_pages,
     i18n,
     live,
     live_upkeep,
@@ -86,10 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     register_error_handlers(app)
     register_api(api)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(design_pages.bp)
-    app.register_blueprint(hearing_pages.bp)
-    app.register_blueprint(closing_pages.bp)
+    pages.register(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)
     cli.init_app(app)

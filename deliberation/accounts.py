@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -14,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from deliberation import throttle
 from deliberation.audit import record
 from deliberation.enums import AgeBand, Language, Role, StakeholderTag, values
-from deliberation.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotAllowed, NotFound
+from deliberation.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotAllowed, NotFound, allows
 from deliberation.extensions import db
 from deliberation.models import Community, MemberRole, Membership, User
 from deliberation.models.accounts import new_token_nonce
@@ -313,6 +314,44 @@ def require_role(user: User, community_id: int, *roles: Role) -> None:
         raise NotAllowed(_("You are not allowed to do this."))
 
 
+STAFF_ROLE_SET = frozenset({Role.MODERATOR, Role.SECRETARY})
+
+
+def has_secretary(community: Community) -> bool:
+    return any(Role.SECRETARY in m.role_set for m in community.memberships)
+
+
+def check_can_manage_role(
+    community: Community, person: User, role: Role | str, *, by: User | None, command_line: bool = False
+) -> None:
+    """Who may grant or remove a role: a moderator (or the secretary) grants and removes
+    resident and designer; only the branch secretary grants or removes moderator and
+    secretary; nobody grants or removes a role of their own.
+
+    The command line (``command_line``, no ``by``) may found a community, appointing its
+    first secretary, and add residents and designers; for anything else it must act on
+    someone's behalf (``by``). ``by`` None outside it is the product itself (the demo).
+    """
+    role = Role(role)
+    if by is None:
+        if command_line and role in STAFF_ROLE_SET and has_secretary(community):
+            raise NotAllowed(_("Only the branch secretary appoints or removes moderators and secretaries."))
+        return
+    if by.id == person.id:
+        raise NotAllowed(_("Nobody grants or removes a role of their own."))
+    if role in STAFF_ROLE_SET:
+        if not by.has_role(community.id, Role.SECRETARY):
+            raise NotAllowed(_("Only the branch secretary appoints or removes moderators and secretaries."))
+    else:
+        require_role(by, community.id, Role.MODERATOR, Role.SECRETARY)
+
+
+def grantable_roles(community: Community, *, by: User) -> list[Role]:
+    """The roles this person may give someone else in the community (for the members page)."""
+    someone_else = SimpleNamespace(id=None)
+    return [role for role in Role if allows(check_can_manage_role, community, someone_else, role, by=by)]
+
+
 def grant_role(
     community: Community,
     user: User,
@@ -320,11 +359,11 @@ def grant_role(
     *,
     by: User | None,
     stakeholder: str | None = None,
+    command_line: bool = False,
 ) -> Membership:
-    """Give a person a role in a community (``by`` None: the command line or the seed)."""
+    """Give a person a role in a community, as check_can_manage_role allows; recorded."""
     role = Role(role)
-    if by is not None:
-        require_role(by, community.id, Role.MODERATOR)
+    check_can_manage_role(community, user, role, by=by, command_line=command_line)
     if stakeholder is not None and stakeholder not in values(StakeholderTag):
         raise InvalidInput(_("Unknown stakeholder tag."))
     membership = user.membership_in(community.id)
@@ -344,6 +383,35 @@ def grant_role(
             user_id=user.id,
             role=role.value,
         )
+    return membership
+
+
+def remove_role(
+    community: Community, user: User, role: Role | str, *, by: User | None, command_line: bool = False
+) -> Membership | None:
+    """Take a role from a person, as check_can_manage_role allows; recorded. A person left
+    with no role is no longer a member. The community always keeps a secretary."""
+    role = Role(role)
+    check_can_manage_role(community, user, role, by=by, command_line=command_line)
+    membership = user.membership_in(community.id)
+    held = next((r for r in membership.roles if r.role == role.value), None) if membership else None
+    if held is None:
+        raise NotFound(_("This person does not hold that role."))
+    if role is Role.SECRETARY and sum(Role.SECRETARY in m.role_set for m in community.memberships) == 1:
+        raise Conflict(_("The community needs a branch secretary: appoint another one first."))
+    membership.roles.remove(held)
+    record(
+        "member.role_removed",
+        membership,
+        actor=by,
+        community_id=community.id,
+        user_id=user.id,
+        role=role.value,
+    )
+    if not membership.roles:
+        db.session.delete(membership)
+        db.session.flush()
+        return None
     return membership
 
 

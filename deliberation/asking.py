@@ -16,9 +16,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from deliberation.age_groups import band_of, group_bands, group_key
+from deliberation.audit import record
 from deliberation.enums import Phase
 from deliberation.errors import Conflict
 from deliberation.extensions import db
+from deliberation.joining import require_offline_member
 from deliberation.models import Membership, Round, User, WhetherAnswer
 from deliberation.models.types import utcnow
 from deliberation.rounds import require_member, require_phase
@@ -52,6 +54,18 @@ def answer_whether(round_: Round, support: bool, *, by: User) -> WhetherAnswer:
     else:
         answer.support = support
     answer.age_band = by.age_band  # kept only with the person's consent (see accounts)
+    return answer
+
+
+def record_paper_answer(round_: Round, person: User, support: bool, *, by: User) -> WhetherAnswer:
+    """The moderator enters the answer of a neighbour the committee registered (no phone),
+    marked as on paper; the record says an answer was entered, not whose nor which."""
+    require_offline_member(round_.community_id, person, by=by)
+    answer = answer_whether(round_, support, by=person)
+    answer.on_paper = True
+    record(
+        "whether.recorded_on_paper", round_, actor=by, community_id=round_.community_id, round_id=round_.id
+    )
     return answer
 
 

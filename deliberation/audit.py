@@ -44,3 +44,18 @@ def round_entries(round_id: int) -> list[AuditEntry]:
             .order_by(AuditEntry.id)
         )
     )
+
+
+ROLE_ACTIONS = ("member.role_granted", "member.role_removed")
+
+
+def role_changes(community_id: int, *, limit: int = 200) -> list[AuditEntry]:
+    """Who gave or took which role from whom in a community, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.community_id == community_id, AuditEntry.action.in_(ROLE_ACTIONS))
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )

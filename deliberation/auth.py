@@ -25,7 +25,7 @@ from deliberation.errors import DomainError, ErrorCode, TooManyRequests, error_b
 from deliberation.extensions import db, login_manager
 from deliberation.forms import ChangePasswordForm, DeleteAccountForm, LoginForm, ProfileForm, SignupForm
 from deliberation.http_errors import is_api_request
-from deliberation.i18n import safe_next
+from deliberation.i18n import safe_next, safe_next_or_none
 from deliberation.models import User
 
 bp = Blueprint("auth", __name__)
@@ -78,9 +78,11 @@ def login():
             login_user(user, remember=True)
             return redirect(safe_next(request.args.get("next")))
     demo = demo_accounts() if current_app.config["DEMO_MODE"] else []
-    return render_template("login.html", form=form, demo_accounts=demo, demo_password=DEMO_PASSWORD), (
-        400 if form.errors else 200
+    going_on = safe_next_or_none(request.args.get("next"))
+    page = render_template(
+        "login.html", form=form, demo_accounts=demo, demo_password=DEMO_PASSWORD, next=going_on
     )
+    return page, (400 if form.errors else 200)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -105,11 +107,17 @@ def signup():
         else:
             db.session.commit()
             login_user(user, remember=True)
-            flash(_("Welcome to Jiayuan. A moderator of your community will add you to it."))
+            going_on = request.args.get("next")
+            if going_on:  # from a hearing's QR code, say: the hearing files the request to join
+                flash(_("Welcome to Jiayuan."))
+            else:
+                flash(_("Welcome to Jiayuan. Ask to join your community here: its committee will answer."))
             if user.needs_guardian_consent:
                 flash(_("Under 14, you can watch; you take part once a parent or guardian has consented."))
-            return redirect(url_for("pages.home"))
-    return render_template("signup.html", form=form), (400 if form.errors else 200)
+            return redirect(safe_next(going_on))
+    return render_template("signup.html", form=form, next=safe_next_or_none(request.args.get("next"))), (
+        400 if form.errors else 200
+    )
 
 
 @bp.post("/logout")

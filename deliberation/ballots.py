@@ -24,6 +24,7 @@ from deliberation.audit import record
 from deliberation.enums import Phase, ProposalStatus, Role
 from deliberation.errors import Conflict, InvalidInput
 from deliberation.extensions import db
+from deliberation.joining import require_offline_member
 from deliberation.models import Ballot, Proposal, Round, User
 from deliberation.models.types import utcnow
 from deliberation.publish import Event, publish_after_commit, round_room
@@ -150,6 +151,17 @@ def cast_ballot(round_: Round, ranking: list[int], *, by: User) -> Ballot:
     else:
         ballot.ranking = list(ranking)
     ballot.age_band = by.age_band  # kept only with the person's consent (see accounts)
+    return ballot
+
+
+def record_paper_ballot(round_: Round, person: User, ranking: list[int], *, by: User) -> Ballot:
+    """The moderator enters the paper ballot of a neighbour the committee registered (no
+    phone); it is marked as on paper, and the record says a paper ballot was entered, not
+    whose, nor what it ranks."""
+    require_offline_member(round_.community_id, person, by=by)
+    ballot = cast_ballot(round_, ranking, by=person)
+    ballot.on_paper = True
+    record("ballot.recorded_on_paper", round_, actor=by, community_id=round_.community_id, round_id=round_.id)
     return ballot
 
 

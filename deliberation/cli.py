@@ -37,16 +37,14 @@ def create_user(email: str, name: str, password: str, age_band: str | None, lang
     click.echo(f"created user {user.id} <{user.email}>")
 
 
-@users_cli.command("grant")
-@click.argument("email")
-@click.argument("community")
-@click.argument("role", type=click.Choice(values(Role)))
-@click.option("--stakeholder", type=click.Choice(values(StakeholderTag)))
-def grant(email: str, community: str, role: str, stakeholder: str | None) -> None:
-    """Give the account EMAIL a ROLE in COMMUNITY (its name or id)."""
+def _account(email: str):
     user = accounts.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"no account with the email {email}")
+    return user
+
+
+def _community(community: str) -> Community:
     found = (
         db.session.get(Community, int(community))
         if community.isdigit()
@@ -54,12 +52,46 @@ def grant(email: str, community: str, role: str, stakeholder: str | None) -> Non
     )
     if found is None:
         raise click.ClickException(f"no community {community}")
+    return found
+
+
+@users_cli.command("grant")
+@click.argument("email")
+@click.argument("community")
+@click.argument("role", type=click.Choice(values(Role)))
+@click.option("--stakeholder", type=click.Choice(values(StakeholderTag)))
+@click.option("--by", "by_email", help="act as this account (the rules of who may grant what apply)")
+def grant(email: str, community: str, role: str, stakeholder: str | None, by_email: str | None) -> None:
+    """Give the account EMAIL a ROLE in COMMUNITY (its name or id).
+
+    Without --by this founds a community (its first branch secretary) or adds residents
+    and designers; moderators and further secretaries are the secretary's to appoint.
+    """
+    user, found = _account(email), _community(community)
+    by = _account(by_email) if by_email else None
     try:
-        accounts.grant_role(found, user, role, by=None, stakeholder=stakeholder)
+        accounts.grant_role(found, user, role, by=by, stakeholder=stakeholder, command_line=by is None)
     except DomainError as error:
         _fail(error)
     db.session.commit()
     click.echo(f"{user.email} is {role} in {found.name}")
+
+
+@users_cli.command("revoke")
+@click.argument("email")
+@click.argument("community")
+@click.argument("role", type=click.Choice(values(Role)))
+@click.option("--by", "by_email", help="act as this account (the rules of who may remove what apply)")
+def revoke(email: str, community: str, role: str, by_email: str | None) -> None:
+    """Take ROLE in COMMUNITY from the account EMAIL."""
+    user, found = _account(email), _community(community)
+    by = _account(by_email) if by_email else None
+    try:
+        accounts.remove_role(found, user, role, by=by, command_line=by is None)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"{user.email} is no longer {role} in {found.name}")
 
 
 @communities_cli.command("create")

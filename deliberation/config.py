@@ -109,7 +109,6 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_HASH_METHOD": "scrypt",
     # Presence counts go out at most this often per hearing (a crowd arriving at once).
     "LIVE_COALESCE_SECONDS": 1.0,
-
     # flask-smorest: the OpenAPI document at /api/v1/openapi.json
     "API_TITLE": "Jiayuan",
     "API_VERSION": "v1",

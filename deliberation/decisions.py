@@ -44,6 +44,16 @@ def standing_decision(round_: Round) -> Decision | None:
     )
 
 
+def standing_decisions(round_ids: list[int]) -> dict[int, Decision]:
+    """The standing decision of each of these rounds that has one, by round id."""
+    if not round_ids:
+        return {}
+    found = db.session.scalars(
+        select(Decision).where(Decision.round_id.in_(round_ids), Decision.reopened_at.is_(None))
+    )
+    return {d.round_id: d for d in found}
+
+
 def decision_dict(decision: Decision, *, people_visible: bool = False) -> dict[str, Any]:
     """A decision as the API, the pages and the ``closed`` event show it; objectors are named
     only when ``people_visible`` (to members of the community)."""

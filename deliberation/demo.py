@@ -325,9 +325,9 @@ def _half_court_round(round_: Round, people: dict[str, User]) -> None:
         by=people["resident4@demo.jiayuan.cn"],
         language=Language.ZH_CN,
     )
-    for email in RESIDENT_EMAILS[:4]:
-        needs.support_need(shade, by=people[email])
-        needs.support_need(seats, by=people[email])
+    for need in (shade, seats):  # four neighbours each, never the need's own author
+        for email in [e for e in RESIDENT_EMAILS[:5] if people[e].id != need.author_id][:4]:
+            needs.support_need(need, by=people[email])
     advance(round_, Phase.PROPOSING, actor=moderator)
     proposals.submit_proposal(
         round_,

@@ -36,6 +36,12 @@ def reporting_age_bands() -> list[str]:
     return [*(band.value for band in AgeBand), NO_AGE_BAND]
 
 
+class JoinStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
 class Language(StrEnum):
     """A language as the contract spells it (BCP 47); Babel spells zh-CN as zh_CN."""
 

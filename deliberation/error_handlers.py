@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from deliberation.errors import DomainError, ErrorCode, error_body
 from deliberation.extensions import db
-from deliberation.http_errors import http_error_message, is_api_request
+from deliberation.http_errors import error_page, http_error_message, is_api_request
 
 
 def register_error_handlers(app) -> None:
@@ -20,11 +20,7 @@ def register_error_handlers(app) -> None:
         headers = getattr(error, "headers", {})
         if is_api_request():
             return error.to_dict(), error.status, headers
-        return (
-            render_template("error.html", status=error.status, message=error.message),
-            error.status,
-            headers,
-        )
+        return error_page(error.status, error.message), error.status, headers
 
     @app.errorhandler(IntegrityError)
     def integrity_error(error: IntegrityError):
@@ -33,7 +29,7 @@ def register_error_handlers(app) -> None:
         message = _("This conflicts with the current state.")
         if is_api_request():
             return error_body(str(ErrorCode.CONFLICT), message), 409
-        return render_template("error.html", status=409, message=message), 409
+        return error_page(409, message), 409
 
     @app.before_request
     def require_json_bodies():

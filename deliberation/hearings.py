@@ -21,7 +21,7 @@ import geo
 from deliberation.accounts import require_role
 from deliberation.audit import record
 from deliberation.enums import HearingState, Phase, PollState, ProposalStatus, ReactionKind, Role, values
-from deliberation.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from deliberation.errors import Conflict, InvalidInput, NotAllowed, NotFound, TooManyRequests
 from deliberation.extensions import db
 from deliberation.models import (
     Comment,
@@ -33,6 +33,7 @@ from deliberation.models import (
     Proposal,
     Reaction,
     Round,
+    Site,
     Upvote,
     User,
 )
@@ -125,6 +126,21 @@ def is_moderator(user: User, hearing: Hearing) -> bool:
 
 def require_moderator(user: User, hearing: Hearing) -> None:
     require_role(user, hearing.round.community_id, Role.MODERATOR)
+
+
+def live_now(community_ids: list[int]) -> list[Hearing]:
+    """The hearings running now in these communities (a banner leads with them)."""
+    if not community_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Hearing)
+            .join(Round, Round.id == Hearing.round_id)
+            .join(Site, Site.id == Round.site_id)
+            .where(Site.community_id.in_(community_ids), Hearing.state == HearingState.LIVE.value)
+            .order_by(Hearing.starts_at)
+        )
+    )
 
 
 def slot_state(hearing: Hearing) -> dict[str, Any]:
@@ -529,6 +545,8 @@ def upvote(comment: Comment, *, by: User) -> dict[str, Any]:
     hearing = _require_taking_part(by, comment)
     if not comment.is_question:
         raise InvalidInput(_("Only questions can be upvoted."))
+    if comment.author_id == by.id and comment.on_behalf_of is None:  # upvotes count other people's interest
+        raise NotAllowed(_("This is your own question: upvotes are for the questions of others."))
     if db.session.get(Upvote, (comment.id, by.id)) is None:
         db.session.add(Upvote(comment_id=comment.id, user_id=by.id))
     counts = _counts(comment)

@@ -7,10 +7,11 @@ OpenAPI document from those same schemas; its own error body is replaced here by
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_smorest import Api
 from marshmallow import Schema, fields
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from deliberation.errors import HTTP_STATUS_CODES, ErrorCode, error_body
@@ -40,6 +41,51 @@ def http_error_message(status: int) -> str:
     return messages.get(status, _("Something went wrong on our side."))
 
 
+def error_heading(status: int) -> str:
+    """What a refusal means, in words, as a page's heading."""
+    if status == 403:
+        return _("This is not open to you")
+    if status == 404:
+        return _("Not found")
+    if status == 409:
+        return _("This has moved on")
+    if status == 429:
+        return _("One moment, please")
+    if status >= 500:
+        return _("Something went wrong on our side")
+    return _("This could not be done")
+
+
+def way_back(status: int) -> tuple[str, str]:
+    """Where a page explaining a refusal leads back to: the round the link was about, if any."""
+    from deliberation.extensions import db  # the API object is built before the models
+    from deliberation.models import Round
+
+    round_id = (request.view_args or {}).get("round_id")
+    round_ = None
+    if isinstance(round_id, int) and status < 500:  # after a failure, the database is not asked again
+        try:
+            round_ = db.session.get(Round, round_id)
+        except SQLAlchemyError:
+            db.session.rollback()
+    if round_ is not None:
+        return url_for("pages.round_page", round_id=round_.id), _("Back to %(title)s", title=round_.title)
+    return url_for("pages.home"), _("Back to the home page")
+
+
+def error_page(status: int, message: str) -> str:
+    """A page that explains a refusal in words and leads back; never a bare status code."""
+    back, back_label = way_back(status)
+    return render_template(
+        "error.html",
+        status=status,
+        heading=error_heading(status),
+        message=message,
+        back=back,
+        back_label=back_label,
+    )
+
+
 class ErrorDetailSchema(Schema):
     code = fields.Str(required=True, metadata={"description": "a stable code, e.g. not_found"})
     message = fields.Str(required=True, metadata={"description": "a sentence in the reader's language"})
@@ -63,10 +109,7 @@ class JsonErrorApi(Api):
         status = error.code or 500
         data = getattr(error, "data", None) or {}
         if not is_api_request():
-            return (
-                render_template("error.html", status=status, message=http_error_message(status)),
-                status,
-            )
+            return error_page(status, http_error_message(status)), status
         code = str(HTTP_STATUS_CODES.get(status, ErrorCode.INTERNAL))
         message = data.get("message") or http_error_message(status)
         details = None

@@ -53,7 +53,12 @@ def large_text_on() -> bool:
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to go back to; anything pointing elsewhere becomes the home page.
+    """A local path to go back to; anything pointing elsewhere becomes the home page."""
+    return safe_next_or_none(target) or url_for("pages.home")
+
+
+def safe_next_or_none(target: str | None) -> str | None:
+    """``target`` if it is a local path, else None.
 
     Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so
     "/\t/evil.example" would lead to //evil.example: any control character, backslash,
@@ -68,7 +73,7 @@ def safe_next(target: str | None) -> str:
         and len(target) <= 2000
     ):
         return target
-    return url_for("pages.home")
+    return None
 
 
 @bp.post("/preferences/language")

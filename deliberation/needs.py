@@ -11,7 +11,7 @@ import geo
 from deliberation import limits
 from deliberation.audit import record
 from deliberation.enums import NeedCategory, Phase, values
-from deliberation.errors import InvalidInput, InvalidLayout
+from deliberation.errors import InvalidInput, InvalidLayout, NotAllowed
 from deliberation.extensions import db
 from deliberation.models import Need, NeedSupport, Round, User
 from deliberation.privacy import person_name, sees_people
@@ -55,6 +55,8 @@ def add_need(
 def support_need(need: Need, *, by: User) -> Need:
     """Support a need; supporting it again changes nothing."""
     check_can_take_part(need.round, by)
+    if need.author_id == by.id:  # support counts other neighbours who share a need
+        raise NotAllowed(_("This is your own need: support is for the needs of others."))
     if any(s.user_id == by.id for s in need.supports):
         return need
     need.supports.append(NeedSupport(user_id=by.id))

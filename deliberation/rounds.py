@@ -53,6 +53,29 @@ OPERATION_NAMES = {
     "finalise": _l("the end of the notice period"),
 }
 
+# What a move does, said before it is made: the moderator confirms with this in front of them.
+MOVE_EFFECTS = {
+    (Phase.DRAFT, Phase.ASKING): _l(
+        "Residents are asked whether this space should be renewed at all; the round can be seen by all."
+    ),
+    (Phase.DRAFT, Phase.PROPOSING): _l(
+        "Residents are not asked whether or what they need: designers can submit proposals at once."
+    ),
+    (Phase.ASKING, Phase.NEEDS): _l(
+        "The answers to whether are closed; residents can pin what they need on the map."
+    ),
+    (Phase.NEEDS, Phase.PROPOSING): _l(
+        "Residents can no longer add needs or support them; designers can submit proposals."
+    ),
+    (Phase.PROPOSING, Phase.HEARING): _l(
+        "No new proposals can be submitted (designers can still revise theirs); hearings can run."
+    ),
+    (Phase.HEARING, Phase.DECIDING): _l(
+        "Proposals can no longer be revised and hearings end; residents rank the proposals in secret."
+    ),
+    (Phase.DECIDED, Phase.IN_USE): _l("The space is built and in use: residents can rate it."),
+}
+
 OPEN_PHASES = frozenset(
     {Phase.ASKING, Phase.NEEDS, Phase.PROPOSING, Phase.HEARING, Phase.DECIDING, Phase.NOTICE}
 )
@@ -60,6 +83,15 @@ OPEN_PHASES = frozenset(
 
 class ForbiddenTransition(Conflict):
     code = ErrorCode.FORBIDDEN_TRANSITION
+
+
+class MovedOnAlready(Conflict):
+    code = ErrorCode.WRONG_PHASE
+
+
+def move_effect(move: Move) -> str:
+    """What a move does, in the reader's language."""
+    return str(MOVE_EFFECTS.get((move.source, move.target), ""))
 
 
 def find_move(source: Phase, target: Phase) -> Move | None:
@@ -88,6 +120,8 @@ def available_moves(round_: Round, user: User) -> list[Move]:
 def create_round(site: Site, title: str, *, by: User, brief: str = "", budget_cny: int = 0) -> Round:
     """Open a new round (in draft) on a site; moderators only."""
     require_role(by, site.community_id, Role.MODERATOR)
+    if not 1 <= len((title or "").strip()) <= 200:
+        raise InvalidInput(_("Give the round a title (1 to 200 characters)."))
     if budget_cny < 0:
         raise InvalidInput(_("The budget cannot be negative."))
     round_ = Round(site=site, title=title.strip(), brief=brief, budget_cny=budget_cny, created_by_id=by.id)
@@ -106,13 +140,20 @@ def advance(
     reason: str = "",
     deadline: datetime | None = None,
     operation: str | None = None,
+    expected: Phase | str | None = None,
 ) -> PhaseChange:
     """Move a round to ``target``; refuse a move the rules forbid (409) or the actor may not make (403).
 
     ``actor`` None is the system itself (the seed, a scheduled command): rules still hold.
+    ``expected`` is the phase the person saw when they asked: if the round has moved on since
+    (a second press, a colleague's move), nothing changes, so no press can skip a phase.
     """
     source = Phase(round_.phase)
     target = Phase(target)
+    if expected is not None and Phase(expected) != source:
+        raise MovedOnAlready(
+            _("The round has moved on already: it is now in %(phase)s.", phase=PHASE_NAMES[source])
+        )
     move = find_move(source, target)
     if move is None:
         raise ForbiddenTransition(

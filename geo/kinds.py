@@ -38,6 +38,7 @@ class Kind(StrEnum):
     UTILITY_COVER = "utility_cover"
     BUILDING_FACE = "building_face"
     ENTRANCE = "entrance"
+    FIRE_LANE = "fire_lane"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,8 @@ SPECS: Mapping[Kind, KindSpec] = MappingProxyType({
     Kind.BUILDING_FACE: _spec(_LA, "建筑外墙", "Building face", "#9e9e9e #212121",
                               "obstacle site_only"),
     Kind.ENTRANCE: _spec(_PL, "出入口", "Entrance", "#ffffff #d32f2f", "site_only"),
+    # must stay clear of anything standing or solid, for the fire brigade
+    Kind.FIRE_LANE: _spec(_A, "消防通道", "Fire lane", "#ffcdd2 #c62828", "site_only"),
 })
 
 COURT_KINDS: frozenset[Kind] = frozenset({Kind.BASKETBALL_COURT, Kind.HALF_COURT, Kind.COURT_3X3})

@@ -267,9 +267,9 @@ def check_paths(features: Sequence[Feature]) -> Iterator[Finding]:
 
 
 def check_site_constraints(features: Sequence[Feature], site: Site) -> Iterator[Finding]:
-    """Layout features blocking a building face, an entrance or a utility cover."""
+    """Layout features blocking a building face, an entrance, a utility cover or a fire lane."""
     constraints = [f for f in site.features if f.kind in (
-        Kind.BUILDING_FACE, Kind.ENTRANCE, Kind.UTILITY_COVER)]
+        Kind.BUILDING_FACE, Kind.ENTRANCE, Kind.UTILITY_COVER, Kind.FIRE_LANE)]
     if not constraints:
         return
     blockers = [f for f in features if spec(f.kind).obstacle
@@ -282,6 +282,10 @@ def check_site_constraints(features: Sequence[Feature], site: Site) -> Iterator[
         if c.kind is Kind.ENTRANCE:
             hits = tree.query(c.geom_m, predicate="dwithin", distance=ENTRANCE_CLEARANCE_M)
             hits = [i for i in hits if spec(blockers[i].kind).obstacle
+                    or is_solid(blockers[i].kind, blockers[i].geometry_type)]
+        elif c.kind is Kind.FIRE_LANE:  # nothing standing or solid in the lane
+            hits = [i for i in tree.query(c.geom_m, predicate="intersects")
+                    if spec(blockers[i].kind).obstacle
                     or is_solid(blockers[i].kind, blockers[i].geometry_type)]
         elif c.kind is Kind.BUILDING_FACE:
             hits = [i for i in tree.query(c.geom_m, predicate="intersects")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import segno
 
-from deliberation import hearing_pages
 from deliberation.extensions import db
+from deliberation.pages import hearings as hearing_pages
 from deliberation.publish import Event
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -295,7 +295,10 @@ def test_questions_are_upvoted_once_each(live_client, people, hearing):
     remark = send(resident, hearing, "Nice", client_id="c-2")["comment"]
     assert neighbour.emit("upvote", {"comment_id": question["id"]})["upvotes"] == 1
     assert neighbour.emit("upvote", {"comment_id": question["id"]})["upvotes"] == 1
-    assert resident.emit("upvote", {"comment_id": question["id"]})["upvotes"] == 2
+    # nobody upvotes their own question
+    assert resident.emit("upvote", {"comment_id": question["id"]})["error"]["code"] == "forbidden"
+    moderator = joined(live_client, people["moderator"], hearing)
+    assert moderator.emit("upvote", {"comment_id": question["id"]})["upvotes"] == 2
     assert neighbour.emit("upvote", {"comment_id": remark["id"]})["error"]["code"] == "invalid_input"
     assert neighbour.emit("upvote", {"comment_id": "x"})["error"]["code"] == "invalid_input"
     outsider = joined(live_client, people["outsider"], hearing)

@@ -122,8 +122,9 @@ def test_a_layout_drawn_to_break_the_checker_gets_a_bounded_answer(client, peopl
 
 
 def test_a_notice_pdf_is_drawn_once_per_version_of_the_notice(client, login, people, make_round, monkeypatch):
-    from deliberation import ballots, closing_pages, decisions, proposals
+    from deliberation import ballots, decisions, proposals
     from deliberation.enums import Phase
+    from deliberation.pages import closing as closing_pages
 
     round_ = make_round(Phase.PROPOSING)
     plan, _ = proposals.submit_proposal(

@@ -363,10 +363,27 @@ def test_best_values_and_the_budget(app):
 
 
 @pytest.mark.parametrize("phase", [p for p in Phase if p is not Phase.DECIDING])
-def test_the_ballot_page_is_refused_outside_deciding(client, login, resident, make_round, phase):
+def test_a_stale_ballot_link_explains_where_the_round_is_now(client, login, resident, make_round, phase):
     round_ = make_round(phase)
     login(resident)
-    assert client.get(f"/rounds/{round_.id}/ballot").status_code == 409
+    response = client.get(f"/rounds/{round_.id}/ballot")
+    html = text(response)
+    assert response.status_code == 200
+    assert 'data-testid="ballot-closed"' in html and "ballot-data" not in html
+    assert f'href="/rounds/{round_.id}"' in html
+    assert f'class="phase phase-{phase.value}" data-testid="round-phase"' in html
+
+
+def test_a_ballot_link_kept_after_the_ballots_closed_leads_to_the_count(
+    client, login, resident, community, make_user, with_proposals
+):
+    round_, _made = with_proposals(Phase.DECIDING, ONE_BENCH, TWO_BENCHES)
+    ballots.close_ballots(round_, by=make_user(Role.MODERATOR, community=community))
+    db.session.commit()
+    login(resident)
+    html = text(client.get(f"/rounds/{round_.id}/ballot"))
+    assert "The ballots are closed." in html
+    assert f'href="/rounds/{round_.id}/tally"' in html
 
 
 def test_the_ballot_page_is_refused_to_non_members(client, login, outsider, with_proposals):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
-from deliberation.api import auth, communities, decisions, hearings, me, proposals, rounds, sites
+from deliberation.api import auth, communities, decisions, hearings, me, members, proposals, rounds, sites
 from deliberation.extensions import csrf
 
 BLUEPRINTS = (
     auth.blp,
     me.blp,
     communities.blp,
+    members.blp,
     sites.blp,
     rounds.blp,
     proposals.blp,

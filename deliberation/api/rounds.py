@@ -60,7 +60,12 @@ def move_phase(body, round_id: int):
     """Move the round on; a forbidden move is 409, a move by the wrong role 403."""
     round_ = get_or_404(Round, round_id)
     rounds.advance(
-        round_, body["phase"], actor=current_user, reason=body["reason"], deadline=body["deadline"]
+        round_,
+        body["phase"],
+        actor=current_user,
+        reason=body["reason"],
+        deadline=body["deadline"],
+        expected=body["expected"],
     )
     db.session.commit()
     return round_
@@ -97,7 +102,6 @@ def whether_results(round_id: int):
     """Support and turnout of the ask-whether poll, also by age band."""
     round_ = get_or_404(Round, round_id)
     return {**asking.whether_results(round_), "mine": asking.my_whether_answer(round_, current_user)}
-
 
 
 @blp.post("/rounds/<int:round_id>/needs")

@@ -122,6 +122,81 @@ class MemberSchema(Schema):
         return sorted(r.role for r in membership.roles)
 
 
+class MemberEntrySchema(Schema):
+    user_id = Id()
+    name = fields.Str()
+    roles = fields.List(fields.Str())
+    stakeholder = fields.Str(allow_none=True, metadata={"description": "shown once its holder consented"})
+    building = fields.Str(allow_none=True, metadata={"description": "for the committee only"})
+    offline = fields.Bool(metadata={"description": "registered by the committee: no phone or email"})
+
+
+class MemberListSchema(Schema):
+    members = fields.List(fields.Nested(MemberEntrySchema))
+
+
+class MembersQuerySchema(Schema):
+    q = fields.Str(
+        load_default="", validate=validate.Length(max=80), metadata={"description": "part of a name"}
+    )
+
+
+class JoinRequestInSchema(StrictSchema):
+    message = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    address_hint = fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100),
+        metadata={"description": "e.g. building 12"},
+    )
+    hearing_id = Id(
+        load_default=None, allow_none=True, metadata={"description": "the hearing whose QR code led here"}
+    )
+
+
+class JoinRequestSchema(Schema):
+    id = Id()
+    community_id = Id()
+    user_id = Id()
+    name = fields.Function(lambda request: request.user.name)
+    message = fields.Str()
+    address_hint = fields.Str(attribute="building")
+    status = fields.Str()
+    role = fields.Str(allow_none=True)
+    reason = fields.Str(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class JoinRequestListSchema(Schema):
+    requests = fields.List(fields.Nested(JoinRequestSchema))
+
+
+class ApproveSchema(StrictSchema):
+    role = fields.Str(required=True, validate=validate.OneOf([Role.RESIDENT.value, Role.DESIGNER.value]))
+
+
+class DeclineSchema(StrictSchema):
+    reason = fields.Str(required=True, validate=validate.Length(min=1, max=500))
+
+
+class OfflineResidentSchema(StrictSchema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=80))
+    building = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    age_band = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(values(AgeBand)))
+    consent = fields.Bool(required=True, metadata={"description": "the neighbour agreed to be registered"})
+    guardian_name = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
+
+
+class PaperBallotSchema(StrictSchema):
+    user_id = Id(required=True)
+    ranking = fields.List(Id(), required=True, validate=validate.Length(min=1, max=100))
+
+
+class PaperAnswerSchema(StrictSchema):
+    user_id = Id(required=True)
+    support = fields.Bool(required=True)
+
+
 class SiteSummarySchema(Schema):
     id = Id()
     community_id = Id()
@@ -223,6 +298,12 @@ class RoundSchema(Schema):
 
 class MovePhaseSchema(Schema):
     phase = fields.Str(required=True, validate=validate.OneOf(values(Phase)))
+    expected = fields.Str(
+        data_key="from",
+        load_default=None,
+        validate=validate.OneOf(values(Phase)),
+        metadata={"description": "the phase the round is in as the client saw it: 409 if it has moved on"},
+    )
     reason = fields.Str(load_default="", validate=validate.Length(max=2000))
     deadline = fields.AwareDateTime(load_default=None, metadata={"description": "when the new phase ends"})
 

@@ -1,6 +1,6 @@
 """The database tables, one module per aggregate."""
 
-from deliberation.models.accounts import Community, MemberRole, Membership, User
+from deliberation.models.accounts import Community, JoinRequest, MemberRole, Membership, User
 from deliberation.models.audit import AuditEntry
 from deliberation.models.decisions import Decision, Evaluation, NoticePdf, Objection
 from deliberation.models.hearings import (
@@ -27,6 +27,7 @@ __all__ = [
     "Evaluation",
     "Hearing",
     "HearingSlot",
+    "JoinRequest",
     "MemberRole",
     "Membership",
     "Need",

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from deliberation.enums import AgeBand, Language, Role, StakeholderTag
+from deliberation.enums import AgeBand, JoinStatus, Language, Role, StakeholderTag
 from deliberation.extensions import db
 from deliberation.models.types import UTCDateTime, in_enum, utcnow
 from deliberation.offload import run_heavy
@@ -53,6 +53,9 @@ class User(UserMixin, db.Model):
     # Set when a moderator chose this password (a resident who forgot theirs): until the
     # person picks their own, their secret choices are not shown to whoever logs in.
     password_set_by_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Registered by the committee for a neighbour without a phone or an email: never logs
+    # in; takes part through entries the moderator makes on their behalf, marked as such.
+    offline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Changing the nonce revokes every API token issued before (see accounts.issue_token).
     token_nonce: Mapped[str] = mapped_column(String(16), default=new_token_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -128,6 +131,8 @@ class Membership(db.Model):
     # A tag a moderator proposed; shown beside the person's words only once they consent.
     stakeholder: Mapped[str | None] = mapped_column(String(32))
     stakeholder_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where the person lives ("building 12"), as they or the committee gave it.
+    building: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -153,3 +158,34 @@ class MemberRole(db.Model):
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
 
     membership: Mapped[Membership] = relationship(back_populates="roles")
+
+
+class JoinRequest(db.Model):
+    """A person asking to become a member of a community; a moderator approves with a role
+    or declines with a reason, and the person is told on their next visit."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (
+        CheckConstraint(in_enum("status", JoinStatus), name="status"),
+        CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_when_not_pending"),
+        CheckConstraint("status <> 'declined' OR reason IS NOT NULL", name="declined_with_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(String(500), default="")
+    building: Mapped[str] = mapped_column(String(100), default="")
+    # The hearing whose QR code brought the person here, if any.
+    hearing_id: Mapped[int | None] = mapped_column(ForeignKey("hearings.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default=JoinStatus.PENDING.value)
+    role: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the person saw the outcome (they are told once, on their next visit).
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    community: Mapped[Community] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

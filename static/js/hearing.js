@@ -143,6 +143,7 @@
     sentHere: (comment) => live && live.sentHere(comment),
     reacted: (comment, kind) => Boolean(memory.get("r:" + comment.id + ":" + kind)),
     upvoted: (comment) => Boolean(memory.get("u:" + comment.id)),
+    own: (comment) => Boolean(comment.author && comment.author.id === config.user_id && !comment.on_behalf_of),
     focus: (comment) => { if (hearingMap) { chosenProposal = comment.proposal_id; hearingMap.focus(comment); showProposal(hearingMap.shown); } },
   };
   if (canWrite) {

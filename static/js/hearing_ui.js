@@ -103,7 +103,7 @@
   /**
    * A thread of comments: replies indented under their parent, each comment updated in place.
    * actions: {react(comment, kind), reply(comment), upvote(comment), hide(comment, reason),
-   *           focus(comment), reacted(comment, kind), upvoted(comment), sentHere(comment)}
+   *           focus(comment), reacted(comment, kind), upvoted(comment), own(comment), sentHere(comment)}
    */
   class Thread {
     constructor(root, config, options) {
@@ -176,7 +176,9 @@
             const mine = actions.reacted && actions.reacted(comment, reaction.kind);
             bar.append(el("button", {
               type: "button", class: "react" + (mine ? " mine" : ""), "aria-pressed": mine ? "true" : "false",
-              title: reaction.label, "aria-label": reaction.label + " " + count, "data-kind": reaction.kind,
+              // the name starts with what the button shows (its symbol, then the count), then says it
+              title: reaction.label, "data-kind": reaction.kind,
+              "aria-label": [reaction.symbol, count || "", reaction.label].filter(Boolean).join(" "),
               onclick: () => actions.react(comment, reaction.kind),
             }, el("span", { "aria-hidden": "true", text: reaction.symbol }), count ? " " + count : ""));
           }
@@ -188,7 +190,8 @@
         }
         if (comment.is_question) {
           const mine = actions.upvoted && actions.upvoted(comment);
-          bar.append(actions.upvote
+          const own = actions.own && actions.own(comment);  // nobody upvotes their own question
+          bar.append(actions.upvote && !own
             ? el("button", {
               type: "button", class: "upvote" + (mine ? " mine" : ""), disabled: mine ? true : null,
               "data-testid": "upvote", "aria-label": text.upvote,
@@ -238,9 +241,11 @@
       .sort((a, b) => (b.upvotes || 0) - (a.upvotes || 0) || a.seq - b.seq);
     root.replaceChildren(...questions.map((comment) => {
       const mine = actions.upvoted && actions.upvoted(comment);
+      const own = actions.own && actions.own(comment);
       return el("li", { class: "question-item", "data-testid": "question", "data-comment-id": String(comment.id) },
         el("button", {
-          type: "button", class: "upvote big" + (mine ? " mine" : ""), disabled: mine || !actions.upvote ? true : null,
+          type: "button", class: "upvote big" + (mine ? " mine" : ""),
+          disabled: mine || own || !actions.upvote ? true : null,
           "aria-label": config.text.upvote, "data-testid": "upvote",
           onclick: () => actions.upvote(comment),
         }, el("span", { "aria-hidden": "true", text: "▲" }), el("b", { text: String(comment.upvotes || 0) })),

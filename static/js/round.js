@@ -146,7 +146,12 @@
     count.setAttribute("aria-label", S.supporters);
     count.textContent = String(p.supports);
     support.append(count);
-    if (data.can.pin) {
+    if (data.can.pin && p.mine) {
+      const own = document.createElement("span");
+      own.className = "tag";
+      own.textContent = S.your_need;
+      support.append(own);
+    } else if (data.can.pin) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "button small support-button";
@@ -298,14 +303,34 @@
         phaseForm.elements.reason.focus();
         return;
       }
-      const body = { phase: chosen.value, reason: reason };
+      // Say what the move does and ask before making it.
+      confirmBox.querySelector("[data-role=confirm-target]").textContent =
+        S.confirm_move.replace("{phase}", data.phase_names[chosen.value] || chosen.value);
+      confirmBox.querySelector("[data-role=confirm-effect]").textContent = chosen.dataset.effect || "";
+      confirmBox.hidden = false;
+      confirmBox.querySelector("[data-confirm=yes]").focus();
+    });
+    const confirmBox = phaseForm.querySelector(".confirm-box");
+    const submitButton = phaseForm.querySelector("[data-testid=move-phase]");
+    confirmBox.querySelector("[data-confirm=no]").addEventListener("click", () => {
+      confirmBox.hidden = true;
+      submitButton.focus();
+    });
+    confirmBox.querySelector("[data-confirm=yes]").addEventListener("click", async () => {
+      const chosen = phaseForm.querySelector("input[name=phase]:checked");
+      confirmBox.hidden = true;
+      // "from" is the phase this page shows: a second press, or a colleague's move in the
+      // meantime, is refused by the server instead of skipping a phase.
+      const body = { phase: chosen.value, reason: phaseForm.elements.reason.value.trim(), from: data.phase };
       const deadline = phaseForm.elements.deadline.value;
       if (deadline) { body.deadline = new Date(deadline).toISOString(); }
       say(message, S.moving);
+      submitButton.disabled = true;
       try {
         await api.post(data.api.phase, body);
         window.location.reload();
       } catch (error) {
+        submitButton.disabled = false;
         say(message, messageOf(error), "error");
       }
     });

@@ -108,7 +108,6 @@ def editor_strings() -> dict[str, str]:
             "The file has %(count)s features. Replace the current layout, or add them to it?"
         ),
         "importDone": _("Imported %(count)s features."),
-        "confirmDelete": _("Delete this feature?"),
         "titleMissing": _("Give the proposal a title."),
         "submitting": _("Submitting…"),
         "submitFailed": _("The submission failed: %(message)s"),
@@ -118,6 +117,22 @@ def editor_strings() -> dict[str, str]:
         "overBudget": _("over the budget"),
         "withinBudget": _("within the budget"),
         "selected": _("Selected: %(kind)s"),
+        # The feature list, deleting and undoing it.
+        "moveUp": _("Move %(name)s up the list"),
+        "moveDown": _("Move %(name)s down the list"),
+        "rename": _("Rename %(name)s"),
+        "deleteFeature": _("Delete %(name)s"),
+        "reordered": _("%(name)s is now number %(n)s of %(count)s."),
+        "deleted": _("Deleted %(name)s."),
+        "restored": _("Restored %(name)s."),
+        # Where features overlap on the map.
+        "chooseFeature": _("Several features are here. Which one?"),
+        "closeChooser": _("Close"),
+        # Moving, turning and sizing without dragging.
+        "moved": _("Moved %(name)s by %(east)s m east and %(north)s m north."),
+        "resized": _("%(name)s: %(length)s × %(width)s m, at %(angle)s°."),
+        "resizedLine": _("%(name)s: %(length)s m long, at %(angle)s°."),
+        "badNumber": _("%(field)s: give a number from %(min)s to %(max)s."),
         # Geoman's own hints while drawing.
         "tooltipPlaceMarker": _("Click to place it"),
         "tooltipFirstVertex": _("Click to place the first corner"),

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from deliberation import hearings
+from deliberation import hearings, joining
 from deliberation.accounts import require_role
 from deliberation.enums import HearingState, Phase, ProposalStatus, ReactionKind, Role
 from deliberation.errors import NotFound, allows
@@ -28,6 +28,7 @@ from deliberation.live_schemas import PollSchema, SlotSchema
 from deliberation.lookup import get_or_404
 from deliberation.map_views import map_options
 from deliberation.models import Hearing, Proposal, Round
+from deliberation.pages.community import join_from_hearing
 from deliberation.privacy import sees_people
 from deliberation.publish import NAMESPACE, Event
 from deliberation.rounds import require_member
@@ -250,7 +251,12 @@ def _page(template: str, hearing: Hearing, *, moderator: bool, **extra: Any) -> 
 def hearing_page(hearing_id: int):
     """A neighbour's hearing page (phone first): the pitch on the map, comments, questions, the poll."""
     hearing = get_or_404(Hearing, hearing_id)
-    return _page("hearing.html", hearing, moderator=hearings.is_moderator(current_user, hearing))
+    return _page(
+        "hearing.html",
+        hearing,
+        moderator=hearings.is_moderator(current_user, hearing),
+        join_waiting=hearing.round.community_id in joining.waiting_for(current_user),
+    )
 
 
 @bp.get("/hearings/<int:hearing_id>/screen")
@@ -296,8 +302,11 @@ def join_form():
 @bp.get("/j/<code>")
 @login_required
 def join(code: str):
-    """A join code (from the QR or the big screen) leads to its hearing, after logging in if need be."""
+    """A join code (from the QR or the big screen) leads to its hearing, after logging in or
+    signing up if need be; someone not yet a member has their request to join filed, and
+    watches meanwhile."""
     hearing = hearings.find_by_join_code(code)
+    join_from_hearing(hearing)
     return redirect(url_for("hearing_pages.hearing_page", hearing_id=hearing.id))
 
 

@@ -15,10 +15,21 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from deliberation import asking, ballots, comparison, decisions, needs, proposals
+from deliberation import (
+    asking,
+    ballots,
+    comparison,
+    decisions,
+    hearings,
+    joining,
+    members,
+    needs,
+    proposals,
+    rounds,
+)
 from deliberation.age_groups import ordered_groups
-from deliberation.enums import Phase, ProposalStatus
-from deliberation.errors import allows
+from deliberation.enums import Phase, ProposalStatus, Role
+from deliberation.errors import Conflict, allows
 from deliberation.extensions import db
 from deliberation.i18n import current_language
 from deliberation.labels import PHASE_NAMES, age_group_name
@@ -26,8 +37,10 @@ from deliberation.live import HearingNamespace
 from deliberation.lookup import get_or_404, round_for_reading
 from deliberation.map_views import community_map, comparison_maps, round_map, site_map
 from deliberation.models import Community, Proposal, Round, Site
+from deliberation.pages.closing import plan_svg
+from deliberation.proposals import version_of
 from deliberation.publish import NAMESPACE, Event
-from deliberation.rounds import OPEN_PHASES, available_moves
+from deliberation.rounds import OPEN_PHASES, available_moves, move_effect
 from deliberation.sites import geo_site
 from geo.kinds import kind_of, spec
 from geo.maps import NEED_COLOURS
@@ -133,6 +146,10 @@ def steps_of(round_: Round) -> list[dict[str, Any]]:
     return steps
 
 
+# rounds whose line on the home page leads with the chosen plan or with rating the space
+CLOSED_PHASE_VALUES = {Phase.NOTICE.value, Phase.DECIDED.value, Phase.IN_USE.value}
+
+
 @bp.get("/")
 def home():
     """Communities with their sites and open rounds; an introduction for visitors."""
@@ -143,12 +160,19 @@ def home():
     sites_by_community: dict[int, list[Site]] = {}
     for site in sites:
         sites_by_community.setdefault(site.community_id, []).append(site)
+    by_site = rounds_by_site()
+    closed = [r.id for rs in by_site.values() for r in rs if r.phase in CLOSED_PHASE_VALUES]
     return render_template(
         "home.html",
         communities=communities,
         sites_by_community=sites_by_community,
-        rounds_by_site=rounds_by_site(),
+        rounds_by_site=by_site,
+        decisions=decisions.standing_decisions(closed),
         open_phases={phase.value for phase in OPEN_PHASES},
+        live_hearings=hearings.live_now([c.id for c in communities if current_user.is_member_of(c.id)]),
+        waiting=joining.waiting_for(current_user),
+        committee={c.id for c in communities if members.is_committee(current_user, c.id)},
+        moderating={c.id for c in communities if current_user.has_role(c.id, Role.MODERATOR)},
     )
 
 
@@ -163,6 +187,8 @@ def round_page(round_id: int):
     phase = Phase(round_.phase)
     whether = asking.whether_results(round_)
     whether_groups = ordered_groups(whether["by_age_band"])
+    decision = decisions.standing_decision(round_)
+    chosen = version_of(decision.proposal, decision.version_number) if decision else None
     return render_template(
         "round.html",
         round=round_,
@@ -179,6 +205,8 @@ def round_page(round_id: int):
         my_whether=asking.my_whether_answer(round_, current_user),
         tally=ballots.tally(round_) if phase is Phase.DECIDING else None,
         moves=available_moves(round_, current_user),
+        move_effect=move_effect,
+        moderating=current_user.has_role(round_.community_id, Role.MODERATOR),
         can={
             "answer": allows(asking.check_can_answer, round_, current_user),
             "pin": allows(needs.check_can_take_part, round_, current_user),
@@ -187,7 +215,15 @@ def round_page(round_id: int):
         },
         has_ballot=ballots.my_ballot(round_, current_user) is not None,
         live=live_settings(round_),
-        decision=decisions.standing_decision(round_),
+        decision=decision,
+        chosen_plan=(
+            plan_svg(round_, chosen, title=decision.proposal.title, language=current_language().value)
+            if decision and chosen
+            else None
+        ),
+        can_object=decision is not None and allows(decisions.check_can_object, round_, current_user),
+        can_rate=phase is Phase.IN_USE and allows(decisions.check_can_evaluate, round_, current_user),
+        live_hearings=[h for h in hearings.live_now([round_.community_id]) if h.round_id == round_.id],
         participation=decisions.participation(round_),
     )
 
@@ -233,9 +269,19 @@ def compare_page(round_id: int):
 @bp.get("/rounds/<int:round_id>/ballot")
 @login_required
 def ballot_page(round_id: int):
-    """Rank the proposals (members, while the round is deciding); 403 or 409 otherwise."""
-    round_ = get_or_404(Round, round_id)
-    ballots.check_can_vote(round_, current_user)
+    """Rank the proposals (members, while the ballots are open); 403 to others. A stale link (the
+    ballots not open yet, or closed) gives a page that says so and where the round is now."""
+    round_ = round_for_reading(round_id)
+    rounds.require_member(current_user, round_)
+    try:
+        ballots.require_ballots_open(round_)
+    except Conflict as error:
+        return render_template(
+            "ballot_closed.html",
+            round=round_,
+            message=error.message,
+            results_out=Phase(round_.phase) in (Phase.DECIDING, Phase.NOTICE, Phase.DECIDED, Phase.IN_USE),
+        )
     by_id = {p.id: p for p in round_proposals(round_)}
     ballot = ballots.my_ballot(round_, current_user)
     ranked, left_out = ballots.starting_order(round_, current_user)
@@ -300,6 +346,7 @@ def site_page(site_id: int):
         constraints=constraints,
         map=site_map(site),
         rounds=rounds_by_site([site.id]).get(site.id, []),
+        can_start_round=current_user.has_role(site.community_id, Role.MODERATOR),
     )
 
 
