@@ -51,6 +51,8 @@
   let timer = null;
   let sequence = 0;
   let marked = {};         // feature id -> severity currently shown on the map
+  let order = [];          // feature ids in the layout's order: later ones are drawn on top
+  const undoStack = [];    // deleted features, last one last: {id, index, feature, name}
 
   function format(template, params) {
     return template.replace(/%\((\w+)\)[sd]/g, function (whole, key) {
@@ -137,7 +139,11 @@
   function newId(kind) {
     const stem = String(kind || "feature");
     let n = 1;
-    while (byId[stem + "-" + n]) { n += 1; }
+    // An id that "Undo delete" may bring back is still taken.
+    const taken = function (id) {
+      return byId[id] || undoStack.some(function (gone) { return gone.id === id; });
+    };
+    while (taken(stem + "-" + n)) { n += 1; }
     return stem + "-" + n;
   }
 
@@ -168,15 +174,24 @@
     layer.feature = { type: "Feature", id: id, properties: Object.assign({}, props, { id: id }) };
     if (!group.hasLayer(layer)) { group.addLayer(layer); }
     byId[id] = layer;
+    if (order.indexOf(id) < 0) { order.push(id); }
     const tip = document.createElement("span");
     tip.textContent = tooltipOf(layer.feature.properties);
     layer.bindTooltip(tip, { sticky: true });
-    layer.on("click", function () {
-      if (!drawing && mode !== "remove") { select(id); }
+    layer.on("click", function (e) {
+      if (drawing || mode === "remove") { return; }
+      select(id);
+      // Leaflet tells only the topmost layer: ask which one was meant when others lie under it.
+      const here = mode ? [] : featuresAt(e.latlng);
+      if (here.length > 1) { offerChoice(e.latlng, here); }
     });
     layer.on("add", function () { paint(layer); });
     layer.on("pm:edit pm:dragend pm:rotateend pm:vertexremoved", changed);
+    layer.on("pm:edit pm:dragend pm:rotateend pm:vertexremoved", function () {
+      if (selectedId === id) { fillShape(); }
+    });
     paint(layer);
+    listChanged();
     return layer;
   }
 
@@ -185,12 +200,22 @@
     if (!layer) { return; }
     delete byId[id];
     delete marked[id];
+    order = order.filter(function (other) { return other !== id; });
     group.removeLayer(layer);
     if (selectedId === id) { select(null); }
+    listChanged();
+  }
+
+  /* The layers stacked as the list orders them, the last one on top. */
+  function restack() {
+    order.forEach(function (id) {
+      const layer = byId[id];
+      if (layer && layer._map && layer.bringToFront) { layer.bringToFront(); }
+    });
   }
 
   function collection() {
-    const features = Object.keys(byId).map(function (id) {
+    const features = order.map(function (id) {
       const layer = byId[id];
       const feature = layer.toGeoJSON(8);
       feature.id = id;
@@ -200,20 +225,24 @@
     return { type: "FeatureCollection", features: features };
   }
 
+  /* The Leaflet layers of one GeoJSON feature (none for a malformed geometry). */
+  function layersOf(feature) {
+    try {
+      return L.geoJSON(feature, {
+        pointToLayer: function (_f, latlng) { return L.circleMarker(latlng); },
+      }).getLayers();
+    } catch (e) {
+      return [];
+    }
+  }
+
   /* Layers for the features of a GeoJSON document; ids are kept unless taken. */
   function load(doc, keepIds) {
     let count = 0;
     const features = doc.type === "Feature" ? [doc] : doc.features;
     features.forEach(function (feature) {
       if (!feature || typeof feature !== "object" || !feature.geometry) { return; }
-      let layers;
-      try {
-        layers = L.geoJSON(feature, {
-          pointToLayer: function (_f, latlng) { return L.circleMarker(latlng); },
-        }).getLayers();
-      } catch (e) {
-        return;  // a malformed geometry: leave it out
-      }
+      const layers = layersOf(feature);  // a malformed geometry gives none: it is left out
       const props = Object.assign({}, feature.properties || {});
       layers.forEach(function (layer) {
         let id = feature.id !== undefined && feature.id !== null ? feature.id : props.id;
@@ -224,6 +253,7 @@
         count += 1;
       });
     });
+    restack();
     return count;
   }
 
@@ -233,6 +263,7 @@
     const previous = selectedId;
     selectedId = id && byId[id] ? id : null;
     [previous, selectedId].forEach(function (fid) { if (fid && byId[fid]) { paint(byId[fid]); } });
+    if (previous !== selectedId) { listChanged(); }
     const panel = $("selected-panel");
     if (!selectedId) { panel.hidden = true; return; }
     const layer = byId[selectedId];
@@ -248,6 +279,9 @@
     const isBench = props.kind === "bench";
     $("f-seats-field").hidden = !isBench;
     $("f-seats").value = isBench && props.seats !== undefined ? props.seats : "";
+    $("move-form").reset();
+    shapeError("");
+    fillShape();
   }
 
   function setProperty(name, value) {
@@ -262,6 +296,7 @@
     if (name === "label") {
       const tip = layer.getTooltip();
       if (tip) { tip.getContent().textContent = tooltipOf(props); }
+      listChanged();
     }
     changed();
   }
@@ -274,10 +309,9 @@
     setProperty("seats", e.target.value === "" ? null : parseInt(e.target.value, 10));
   });
   $("f-delete").addEventListener("click", function () {
-    if (selectedId && window.confirm(S.confirmDelete)) {
-      forget(selectedId);
-      changed();
-    }
+    if (!selectedId) { return; }
+    deleteFeature(selectedId);
+    undoButton.focus();  // the panel is gone with the feature: the way back is next
   });
   $("f-zoom").addEventListener("click", function () { if (selectedId) { zoomTo(selectedId); } });
 
@@ -298,6 +332,602 @@
     if (byId[id]) { select(id); }
     map.getContainer().scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
+
+  /* ---- the feature list ------------------------------------------------ */
+
+  const featureList = $("feature-list");
+  let listQueued = false;
+  let focusAfterList = null;  // {id, action}: where focus goes once the list is drawn again
+
+  function nameOf(id) {
+    const props = byId[id].feature.properties;
+    return props.label ? kindName(props.kind) + ": " + props.label : kindName(props.kind) + " " + id;
+  }
+
+  // Many changes come at once (a file loads, a layout is replaced): draw the list once after them.
+  function listChanged() {
+    if (listQueued) { return; }
+    listQueued = true;
+    Promise.resolve().then(function () {
+      listQueued = false;
+      renderList();
+    });
+  }
+
+  function rowButton(action, glyph, label) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "tool icon-tool";
+    button.dataset.action = action;
+    button.setAttribute("aria-label", label);
+    button.title = label;
+    const mark = document.createElement("span");
+    mark.setAttribute("aria-hidden", "true");
+    mark.textContent = glyph;
+    button.appendChild(mark);
+    return button;
+  }
+
+  function renderList() {
+    // Drawing the list again must not lose the keyboard's place in it.
+    const active = document.activeElement;
+    let focus = focusAfterList;
+    focusAfterList = null;
+    if (!focus && active && featureList.contains(active)) {
+      const row = active.closest("[data-feature-id]");
+      focus = row ? { id: row.dataset.featureId, action: active.dataset.action } : null;
+    }
+    featureList.replaceChildren();
+    order.forEach(function (id, index) {
+      const props = byId[id].feature.properties;
+      const name = nameOf(id);
+      const item = document.createElement("li");
+      item.className = "feature-row";
+      item.dataset.featureId = id;
+      item.classList.toggle("is-selected", id === selectedId);
+      const pick = document.createElement("button");
+      pick.type = "button";
+      pick.className = "feature-pick";
+      pick.dataset.action = "select";
+      if (id === selectedId) { pick.setAttribute("aria-current", "true"); }
+      const swatch = document.createElement("i");
+      swatch.className = "swatch";
+      const k = kinds[props.kind];
+      if (k) { swatch.style.backgroundColor = k.fill; swatch.style.borderColor = k.stroke; }
+      const kind = document.createElement("span");
+      kind.className = "feature-kind";
+      kind.textContent = kindName(props.kind);
+      const label = document.createElement("span");
+      label.className = "feature-label";
+      label.textContent = props.label || "";
+      const code = document.createElement("code");
+      code.className = "feature-id";
+      code.textContent = id;
+      pick.append(swatch, kind, " ", label, " ", code);
+      const up = rowButton("up", "↑", format(S.moveUp, { name: name }));
+      const down = rowButton("down", "↓", format(S.moveDown, { name: name }));
+      up.disabled = index === 0;
+      down.disabled = index === order.length - 1;
+      const actions = document.createElement("span");
+      actions.className = "feature-actions";
+      actions.append(
+        rowButton("rename", "✎", format(S.rename, { name: name })),
+        up,
+        down,
+        rowButton("delete", "✕", format(S.deleteFeature, { name: name })));
+      item.append(pick, actions);
+      featureList.appendChild(item);
+    });
+    $("feature-count").textContent = order.length ? "(" + order.length + ")" : "";
+    $("features-empty").hidden = order.length > 0;
+    if (focus) {
+      const row = featureList.querySelector('[data-feature-id="' + CSS.escape(focus.id) + '"]');
+      let target = row && row.querySelector('[data-action="' + focus.action + '"]');
+      if (target && target.disabled) { target = row.querySelector('[data-action="select"]'); }
+      if (target) { target.focus(); }
+    }
+  }
+
+  function moveInOrder(id, step) {
+    const from = order.indexOf(id);
+    const to = from + step;
+    if (from < 0 || to < 0 || to >= order.length) { return; }
+    order.splice(from, 1);
+    order.splice(to, 0, id);
+    restack();
+    listChanged();
+    changed();
+    say(format(S.reordered, { name: nameOf(id), n: to + 1, count: order.length }));
+  }
+
+  featureList.addEventListener("click", function (e) {
+    const button = e.target.closest("button[data-action]");
+    const row = button && button.closest("[data-feature-id]");
+    const id = row && row.dataset.featureId;
+    if (!id || !byId[id]) { return; }
+    const action = button.dataset.action;
+    if (action === "select") {
+      select(id);
+    } else if (action === "rename") {
+      select(id);
+      $("f-label").focus();
+      $("f-label").select();
+    } else if (action === "up" || action === "down") {
+      moveInOrder(id, action === "up" ? -1 : 1);
+    } else if (action === "delete") {
+      const next = order[order.indexOf(id) + 1] || order[order.indexOf(id) - 1];
+      deleteFeature(id);
+      focusAfterList = next ? { id: next, action: "select" } : null;
+      if (!next) { undoButton.focus(); }
+    }
+  });
+
+  /* ---- deleting and undoing it ----------------------------------------- */
+
+  const undoButton = $("undo-delete");
+
+  function showUndo() { undoButton.hidden = undoStack.length === 0; }
+
+  /* Delete a feature, keeping what "Undo delete" needs to bring it back as it was. */
+  function deleteFeature(id) {
+    const layer = byId[id];
+    if (!layer) { return; }
+    const name = nameOf(id);
+    const feature = layer.toGeoJSON(false);
+    feature.id = id;
+    feature.properties = Object.assign({}, layer.feature.properties, { id: id });
+    undoStack.push({ id: id, index: order.indexOf(id), feature: feature, name: name });
+    forget(id);
+    changed();
+    say(format(S.deleted, { name: name }));
+    showUndo();
+  }
+
+  function undoDelete() {
+    const hadFocus = document.activeElement === undoButton;
+    const gone = undoStack.pop();
+    showUndo();
+    if (!gone) { return; }
+    const layers = layersOf(gone.feature);
+    if (layers.length !== 1) { return; }
+    // Its id was kept free for it, unless a file brought in a feature of that id meanwhile.
+    const id = byId[gone.id] ? newId(gone.feature.properties.kind) : gone.id;
+    adopt(layers[0], Object.assign({}, gone.feature.properties, { id: id }));
+    order = order.filter(function (other) { return other !== id; });
+    order.splice(Math.min(gone.index, order.length), 0, id);
+    restack();
+    select(id);
+    changed();
+    say(format(S.restored, { name: nameOf(id) }));
+    // The button goes once nothing is left to undo: the keyboard goes to what came back.
+    if (hadFocus && undoButton.hidden) { focusAfterList = { id: id, action: "select" }; }
+  }
+
+  undoButton.addEventListener("click", undoDelete);
+
+  /* ---- which feature, where several overlap ---------------------------- */
+
+  let chooser = null;
+
+  function rings(latlngs) {
+    if (!latlngs.length) { return []; }
+    if (!Array.isArray(latlngs[0])) { return [latlngs]; }
+    return latlngs.reduce(function (all, part) { return all.concat(rings(part)); }, []);
+  }
+
+  function nearLine(p, points, closed, tolerance) {
+    for (let i = 0; i + 1 < points.length + (closed ? 1 : 0); i += 1) {
+      const a = points[i];
+      const b = points[(i + 1) % points.length];
+      if (L.LineUtil.pointToSegmentDistance(p, a, b) <= tolerance) { return true; }
+    }
+    return points.length === 1 && p.distanceTo(points[0]) <= tolerance;
+  }
+
+  function insideRing(p, points) {
+    let inside = false;
+    for (let i = 0, j = points.length - 1; i < points.length; j = i, i += 1) {
+      const a = points[i];
+      const b = points[j];
+      if ((a.y > p.y) !== (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x) {
+        inside = !inside;
+      }
+    }
+    return inside;
+  }
+
+  /* Whether a click at latlng lands on a layer: inside a polygon, or within a few pixels
+   * of a line, an outline or a point. */
+  function covers(layer, latlng) {
+    const p = map.latLngToLayerPoint(latlng);
+    const tolerance = 4 + (layer.options.weight || 2) / 2;
+    if (layer.getLatLng) {
+      const radius = layer.getRadius ? layer.getRadius() : 8;
+      return p.distanceTo(map.latLngToLayerPoint(layer.getLatLng())) <= radius + tolerance;
+    }
+    const parts = rings(layer.getLatLngs()).map(function (ring) {
+      return ring.map(function (ll) { return map.latLngToLayerPoint(ll); });
+    });
+    const closed = layer instanceof L.Polygon;
+    if (closed) {
+      // Even-odd over every ring: holes are outside, the parts of a multipolygon inside.
+      const inside = parts.reduce(function (acc, ring) { return insideRing(p, ring) ? !acc : acc; }, false);
+      if (inside) { return true; }
+    }
+    return parts.some(function (ring) { return nearLine(p, ring, closed, tolerance); });
+  }
+
+  /* The layout's features under a point, the topmost first. */
+  function featuresAt(latlng) {
+    return order.slice().reverse().filter(function (id) { return covers(byId[id], latlng); });
+  }
+
+  function closeChooser(refocus) {
+    if (chooser) {
+      const popup = chooser;
+      chooser = null;
+      map.closePopup(popup);
+    }
+    if (refocus) { map.getContainer().focus({ preventScroll: true }); }
+  }
+
+  function offerChoice(latlng, ids) {
+    closeChooser(false);
+    const box = document.createElement("div");
+    box.className = "feature-chooser";
+    box.dataset.testid = "feature-chooser";
+    const title = document.createElement("p");
+    title.className = "chooser-title";
+    title.id = "chooser-title";
+    title.textContent = S.chooseFeature;
+    const list = document.createElement("ul");
+    list.className = "chooser-list";
+    list.setAttribute("aria-labelledby", "chooser-title");
+    ids.forEach(function (id) {
+      const item = document.createElement("li");
+      const option = document.createElement("button");
+      option.type = "button";
+      option.className = "tool chooser-option";
+      option.dataset.featureId = id;
+      option.textContent = nameOf(id);
+      if (id === selectedId) { option.setAttribute("aria-current", "true"); }
+      option.addEventListener("click", function () {
+        closeChooser(true);
+        select(id);
+      });
+      item.appendChild(option);
+      list.appendChild(item);
+    });
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "link-button chooser-cancel";
+    cancel.textContent = S.closeChooser;
+    cancel.addEventListener("click", function () { closeChooser(true); });
+    box.append(title, list, cancel);
+    box.addEventListener("keydown", function (e) {
+      const options = Array.prototype.slice.call(box.querySelectorAll(".chooser-option"));
+      const at = options.indexOf(document.activeElement);
+      if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        closeChooser(true);
+      } else if ((e.key === "ArrowDown" || e.key === "ArrowUp") && options.length) {
+        e.preventDefault();
+        e.stopPropagation();
+        const step = e.key === "ArrowDown" ? 1 : -1;
+        options[(at + step + options.length) % options.length].focus();
+      }
+    });
+    chooser = L.popup({
+      closeButton: false,
+      className: "feature-chooser-popup",
+      autoPanPadding: [24, 24],
+      minWidth: 160,
+      maxWidth: 280,
+    }).setLatLng(latlng).setContent(box);
+    chooser.on("remove", function (e) { if (chooser === e.target) { chooser = null; } });
+    chooser.openOn(map);
+    const first = box.querySelector(".chooser-option");
+    if (first) { first.focus({ preventScroll: true }); }
+  }
+
+  /* ---- moving, turning and sizing without dragging ----------------------- */
+
+  const STEP_M = 0.5;
+  const BIG_STEP_M = 5;
+  const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+  const NUDGES = { west: [-1, 0], east: [1, 0], north: [0, 1], south: [0, -1] };
+  const DEG = Math.PI / 180;
+
+  /* Metres per degree at a latitude, on the WGS84 ellipsoid (the usual series; the sphere's
+   * 111,320 m would be 0.4% long north-south here). Over a court-sized site a flat local
+   * plane is exact to millimetres. */
+  function metresPerDegree(lat) {
+    const f = lat * DEG;
+    return {
+      lat: 111132.954 - 559.822 * Math.cos(2 * f) + 1.175 * Math.cos(4 * f),
+      lng: 111412.84 * Math.cos(f) - 93.5 * Math.cos(3 * f),
+    };
+  }
+
+  function verticesOf(layer) {
+    if (layer.getLatLng) { return [layer.getLatLng()]; }
+    return rings(layer.getLatLngs()).reduce(function (all, ring) { return all.concat(ring); }, []);
+  }
+
+  /* A flat plane in metres (x east, y north) around a layer's vertices. */
+  function planeOf(layer) {
+    const points = verticesOf(layer);
+    let lat0 = 0;
+    let lng0 = 0;
+    points.forEach(function (ll) { lat0 += ll.lat / points.length; lng0 += ll.lng / points.length; });
+    const k = metresPerDegree(lat0);
+    return {
+      xy: function (ll) { return [(ll.lng - lng0) * k.lng, (ll.lat - lat0) * k.lat]; },
+      latLng: function (p) { return L.latLng(lat0 + p[1] / k.lat, lng0 + p[0] / k.lng); },
+    };
+  }
+
+  function hull(points) {
+    const sorted = points.slice().sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    const cross = function (o, a, b) { return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]); };
+    const half = function (list) {
+      const out = [];
+      list.forEach(function (p) {
+        while (out.length >= 2 && cross(out[out.length - 2], out[out.length - 1], p) <= 0) { out.pop(); }
+        out.push(p);
+      });
+      out.pop();
+      return out;
+    };
+    return half(sorted).concat(half(sorted.slice().reverse()));
+  }
+
+  function ringCentroid(ring) {
+    let area = 0;
+    let cx = 0;
+    let cy = 0;
+    ring.forEach(function (a, i) {
+      const b = ring[(i + 1) % ring.length];
+      const f = a[0] * b[1] - b[0] * a[1];
+      area += f / 2;
+      cx += (a[0] + b[0]) * f;
+      cy += (a[1] + b[1]) * f;
+    });
+    return Math.abs(area) < 1e-9 ? null : { area: Math.abs(area), c: [cx / (6 * area), cy / (6 * area)] };
+  }
+
+  function wrapDegrees(degrees, half) {
+    let a = degrees;
+    while (a > half) { a -= 2 * half; }
+    while (a <= -half) { a += 2 * half; }
+    return a;
+  }
+
+  /* A layer's shape in metres: for a polygon its oriented bounding rectangle (length along
+   * the longer side, the angle of that side anticlockwise from east, -90..90) and its area
+   * centroid; for a line its length along it and the angle from its first to its last point. */
+  function measure(layer) {
+    const geometry = geometryOf(layer);
+    if (geometry !== "Polygon" && geometry !== "LineString") { return null; }
+    const plane = planeOf(layer);
+    const parts = rings(layer.getLatLngs()).map(function (ring) { return ring.map(plane.xy); });
+    const points = parts.reduce(function (all, ring) { return all.concat(ring); }, []);
+    if (points.length < 2) { return null; }
+    if (geometry === "LineString") {
+      let length = 0;
+      parts.forEach(function (ring) {
+        for (let i = 1; i < ring.length; i += 1) {
+          length += Math.hypot(ring[i][0] - ring[i - 1][0], ring[i][1] - ring[i - 1][1]);
+        }
+      });
+      const first = points[0];
+      let last = points[points.length - 1];
+      if (Math.hypot(last[0] - first[0], last[1] - first[1]) < 1e-6) { last = points[1]; }
+      const centre = [0, 0];
+      points.forEach(function (p) { centre[0] += p[0] / points.length; centre[1] += p[1] / points.length; });
+      const angle = Math.atan2(last[1] - first[1], last[0] - first[0]) / DEG;
+      return { plane: plane, geometry: geometry, length: length, angle: wrapDegrees(angle, 180), centre: centre };
+    }
+    const outline = hull(points);
+    if (outline.length < 3) { return null; }
+    let best = null;
+    outline.forEach(function (a, i) {
+      const b = outline[(i + 1) % outline.length];
+      const theta = Math.atan2(b[1] - a[1], b[0] - a[0]);
+      const c = Math.cos(theta);
+      const s = Math.sin(theta);
+      let minU = Infinity; let maxU = -Infinity; let minV = Infinity; let maxV = -Infinity;
+      outline.forEach(function (p) {
+        const u = p[0] * c + p[1] * s;
+        const v = -p[0] * s + p[1] * c;
+        minU = Math.min(minU, u); maxU = Math.max(maxU, u);
+        minV = Math.min(minV, v); maxV = Math.max(maxV, v);
+      });
+      const area = (maxU - minU) * (maxV - minV);
+      if (!best || area < best.area * (1 - 1e-9)) {
+        best = { area: area, theta: theta, du: maxU - minU, dv: maxV - minV };
+      }
+    });
+    let angle = best.theta / DEG;
+    let length = best.du;
+    let width = best.dv;
+    if (width > length) { angle += 90; length = best.dv; width = best.du; }
+    let centroid = null;
+    parts.forEach(function (ring) {
+      const c = ringCentroid(ring);
+      if (c && (!centroid || c.area > centroid.area)) { centroid = c; }
+    });
+    return {
+      plane: plane,
+      geometry: geometry,
+      length: length,
+      width: width,
+      angle: wrapDegrees(angle, 90),
+      centre: centroid ? centroid.c : [0, 0],
+    };
+  }
+
+  function mapLatLngs(latlngs, fn) {
+    return Array.isArray(latlngs) ? latlngs.map(function (each) { return mapLatLngs(each, fn); }) : fn(latlngs);
+  }
+
+  /* Move every vertex of a layer by fn (metres to metres), then treat it as a drag's end:
+   * the layout is checked again and the feature stays selected. */
+  function reshape(layer, plane, fn) {
+    if (mode === "edit" || mode === "rotate") { stopAll(); }  // their handles would be left behind
+    const move = function (ll) { return plane.latLng(fn(plane.xy(ll))); };
+    if (layer.getLatLng) {
+      layer.setLatLng(move(layer.getLatLng()));
+    } else {
+      layer.setLatLngs(mapLatLngs(layer.getLatLngs(), move));
+      if (layer instanceof L.Rectangle && layer.pm && layer.pm.setInitAngle) {
+        // Geoman keeps a rectangle's turn, clockwise on the screen from its first side's north.
+        const ring = layer.getLatLngs()[0];
+        const a = map.latLngToContainerPoint(ring[0]);
+        const b = map.latLngToContainerPoint(ring[1]);
+        layer.pm.setInitAngle((Math.atan2(b.y - a.y, b.x - a.x) / DEG + 450) % 360);
+      }
+    }
+    paint(layer);
+    changed();
+    if (layer.feature.properties.id === selectedId) { fillShape(); }
+  }
+
+  function moveSelected(east, north) {
+    if (!selectedId) { return; }
+    const layer = byId[selectedId];
+    reshape(layer, planeOf(layer), function (p) { return [p[0] + east, p[1] + north]; });
+    say(format(S.moved, { name: nameOf(selectedId), east: numbers.format(east), north: numbers.format(north) }));
+  }
+
+  function shapeError(text) { $("shape-error").textContent = text || ""; }
+
+  function rounded(value, digits) {
+    const f = Math.pow(10, digits);
+    return String(Math.round(value * f) / f + 0);
+  }
+
+  /* Show a value in a field, remembering it exactly: applied unchanged, it changes nothing. */
+  function show(input, value, digits) {
+    input.value = rounded(value, digits);
+    input.dataset.shown = input.value;
+    input.dataset.exact = String(value);
+    input.removeAttribute("aria-invalid");
+  }
+
+  function read(input, min, max) {
+    const raw = input.value.trim();
+    const value = raw === input.dataset.shown ? parseFloat(input.dataset.exact) : parseFloat(raw);
+    if (raw === "" || !isFinite(value) || value < min || value > max) {
+      input.setAttribute("aria-invalid", "true");
+      const text = document.querySelector('label[for="' + input.id + '"]').textContent.trim();
+      shapeError(format(S.badNumber, { field: text, min: numbers.format(min), max: numbers.format(max) }));
+      input.focus();
+      return null;
+    }
+    input.removeAttribute("aria-invalid");
+    return value;
+  }
+
+  function fillShape() {
+    if (!selectedId) { return; }
+    const layer = byId[selectedId];
+    const m = measure(layer);
+    $("f-size").hidden = !m;
+    $("f-size-width-field").hidden = !m || m.geometry !== "Polygon";
+    if (!m) { return; }
+    show($("f-size-length"), m.length, 2);
+    if (m.geometry === "Polygon") { show($("f-size-width"), m.width, 2); }
+    show($("f-size-angle"), m.angle, 1);
+  }
+
+  $("move-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (!selectedId) { return; }
+    shapeError("");
+    const east = read($("f-move-east"), -1000, 1000);
+    const north = east === null ? null : read($("f-move-north"), -1000, 1000);
+    if (east === null || north === null) { return; }
+    if (east || north) { moveSelected(east, north); }
+    $("move-form").reset();
+  });
+
+  $("size-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (!selectedId) { return; }
+    shapeError("");
+    const layer = byId[selectedId];
+    const m = measure(layer);
+    if (!m) { return; }
+    const length = read($("f-size-length"), 0.1, 1000);
+    const width = length === null || m.geometry !== "Polygon" ? null : read($("f-size-width"), 0.1, 1000);
+    const angle = length === null || (m.geometry === "Polygon" && width === null)
+      ? null : read($("f-size-angle"), -360, 360);
+    if (angle === null) { return; }
+    const c = m.centre;
+    const a0 = m.angle * DEG;
+    const a1 = angle * DEG;
+    if (m.geometry === "Polygon") {
+      if (m.length < 1e-6 || m.width < 1e-6) { return; }
+      // In the shape's own frame (u along its length, v across), scale each way, then turn it.
+      const sl = length / m.length;
+      const sw = width / m.width;
+      reshape(layer, m.plane, function (p) {
+        const dx = p[0] - c[0];
+        const dy = p[1] - c[1];
+        const u = (dx * Math.cos(a0) + dy * Math.sin(a0)) * sl;
+        const v = (-dx * Math.sin(a0) + dy * Math.cos(a0)) * sw;
+        return [c[0] + u * Math.cos(a1) - v * Math.sin(a1), c[1] + u * Math.sin(a1) + v * Math.cos(a1)];
+      });
+      say(format(S.resized, {
+        name: nameOf(selectedId), length: numbers.format(length), width: numbers.format(width),
+        angle: numbers.format(angle),
+      }));
+    } else {
+      if (m.length < 1e-6) { return; }
+      const scale = length / m.length;
+      const turn = a1 - a0;
+      reshape(layer, m.plane, function (p) {
+        const dx = (p[0] - c[0]) * scale;
+        const dy = (p[1] - c[1]) * scale;
+        return [c[0] + dx * Math.cos(turn) - dy * Math.sin(turn), c[1] + dx * Math.sin(turn) + dy * Math.cos(turn)];
+      });
+      say(format(S.resizedLine, {
+        name: nameOf(selectedId), length: numbers.format(length), angle: numbers.format(angle),
+      }));
+    }
+  });
+
+  /* Arrow keys move the selected feature (Shift: further), on the map or the nudge buttons. */
+  function arrowMoves(e) {
+    const step = ARROWS[e.key];
+    if (!step || !selectedId || drawing || e.altKey || e.ctrlKey || e.metaKey) { return false; }
+    e.preventDefault();
+    e.stopPropagation();  // Leaflet would pan the map as well
+    const d = e.shiftKey ? BIG_STEP_M : STEP_M;
+    moveSelected(step[0] * d, step[1] * d);
+    return true;
+  }
+
+  // A click on a shape focuses the shape itself (Leaflet listens for its focus, for the
+  // tooltip), so keys count from the map or from any of the layout's shapes.
+  map.getContainer().addEventListener("keydown", function (e) {
+    const onShape = e.target.getAttribute && e.target.getAttribute("data-layer-group") === "layout";
+    if (e.target !== map.getContainer() && !onShape) { return; }
+    if (arrowMoves(e)) { return; }
+    // Escape lets go of the feature, and the arrow keys pan the map again.
+    if (e.key === "Escape" && selectedId && !drawing && !mode && !chooser) { select(null); }
+  });
+
+  $("nudge").addEventListener("keydown", arrowMoves);
+  $("nudge").querySelectorAll("[data-nudge]").forEach(function (button) {
+    button.addEventListener("click", function (e) {
+      const step = NUDGES[button.dataset.nudge];
+      const d = e.shiftKey ? BIG_STEP_M : STEP_M;
+      moveSelected(step[0] * d, step[1] * d);
+    });
+  });
 
   /* ---- modes and drawing ---------------------------------------------- */
 
@@ -396,10 +1026,7 @@
 
   map.on("pm:remove", function (e) {
     const props = e.layer && e.layer.feature && e.layer.feature.properties;
-    if (props && byId[props.id] === e.layer) {
-      forget(props.id);
-      changed();
-    }
+    if (props && byId[props.id] === e.layer) { deleteFeature(props.id); }
   });
 
   document.querySelectorAll(".palette .kind").forEach(function (button) {
@@ -596,7 +1223,11 @@
 
   function finishImport(doc, how) {
     stopAll();
-    if (how === "replace") { Object.keys(byId).forEach(forget); }
+    if (how === "replace") {
+      Object.keys(byId).forEach(forget);
+      undoStack.length = 0;  // a replaced layout has nothing left to undo into
+      showUndo();
+    }
     const count = load(doc, true);
     say(format(S.importDone, { count: count }));
     const bounds = group.getBounds();
@@ -681,5 +1312,12 @@
   check();
 
   // For tests and the curious: the editor's state.
-  window.jiayuanEditor = { map: map, layers: byId, collection: collection, check: check };
+  window.jiayuanEditor = {
+    map: map,
+    layers: byId,
+    collection: collection,
+    check: check,
+    order: function () { return order.slice(); },
+    selected: function () { return selectedId; },
+  };
 })();
