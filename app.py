@@ -20,6 +20,7 @@ from deliberation import (
     i18n,
     live,
     live_upkeep,
+    offload,
     pages,
     security,
     throttle,
@@ -56,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # What an operator reads: when, how bad, where, what (the message queue says why it
         # went away and when it came back).
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("weasyprint").setLevel(logging.WARNING)  # not each step of each PDF
     protect_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)
@@ -88,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     cli.init_app(app)
     live.register(socketio)
+    offload.prepare(app)
     return app
 
 

@@ -62,7 +62,8 @@ def check_layout(site: Site, layout: Any, *, language: str, round_: Round | None
     return run_heavy(
         _report,
         layout,
-        geo_site(site),
+        site.boundary,
+        site.constraints,
         round_.budget_cny if round_ is not None and round_.budget_cny else None,
         site.community.unit_costs,
         language,
@@ -70,6 +71,8 @@ def check_layout(site: Site, layout: Any, *, language: str, round_: Round | None
 
 
 def _report(
-    layout: Any, site: geo.Site, budget_cny: int | None, unit_costs: Any, language: str
+    layout: Any, boundary: Any, constraints: Any, budget_cny: int | None, unit_costs: Any, language: str
 ) -> dict[str, Any]:
+    # The site is built here too: its first projection in a process sets up a transformer.
+    site = geo.Site.from_geojson(boundary, constraints)
     return geo.validate_layout(layout, site, budget_cny=budget_cny, unit_costs=unit_costs).to_dict(language)

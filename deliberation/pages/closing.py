@@ -50,7 +50,6 @@ from deliberation.models.types import utcnow
 from deliberation.offload import run_heavy
 from deliberation.privacy import sees_people
 from deliberation.proposals import version_of
-from deliberation.sites import geo_site
 from geo.kinds import kind_of, spec
 
 bp = Blueprint("closing", __name__)
@@ -67,7 +66,14 @@ def round_proposals(round_: Round) -> dict[int, Proposal]:
 
 def plan_svg(round_: Round, version: ProposalVersion, *, title: str, language: str) -> Markup:
     """The chosen layout on its site as inline SVG (geo escapes every text it writes)."""
-    return Markup(geo.layout_svg(geo_site(round_.site), version.layout, language=language, title=title))
+    site = round_.site
+    svg = run_heavy(_layout_svg, site.boundary, site.constraints, version.layout, language, title)
+    return Markup(svg)
+
+
+def _layout_svg(boundary: Any, constraints: Any, layout: Any, language: str, title: str) -> str:
+    site = geo.Site.from_geojson(boundary, constraints)
+    return geo.layout_svg(site, layout, language=language, title=title)
 
 
 def kind_name(kind: str, language: str) -> str:

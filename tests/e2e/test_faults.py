@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import redis
+import requests
 import socketio
 from sqlalchemy import create_engine, text
 
@@ -304,6 +305,58 @@ def test_terminated_database_connections_are_never_seen_by_the_person(fault_worl
     assert killed >= 1
     comment, _took = speaker.comment("after the database dropped us", "db-1")
     assert comment["body"] == "after the database dropped us"
+
+
+def test_a_notice_pdf_and_a_layout_check_on_a_worker_leave_its_hearing_answering(
+    fault_world, hearing_on_both
+):
+    """Heavy requests run off the worker's live loop (on its thread pool): each is answered in
+    full, and comments on the same worker are acknowledged meanwhile."""
+    _hearing_id, connect, first, _second = hearing_on_both
+    speaker = connect(first, "resident5@demo.jiayuan.cn")
+    moderator = {"Authorization": f"Bearer {token(first, 'moderator@demo.jiayuan.cn')}"}
+    secretary = {"Authorization": f"Bearer {token(first, 'secretary@demo.jiayuan.cn')}"}
+    api = f"{first}/api/v1"
+    requests.post(f"{api}/rounds/4/ballots/close", headers=moderator, timeout=10).raise_for_status()
+    winner = requests.get(f"{api}/rounds/4/tally", headers=moderator, timeout=10).json()["winner"]
+    requests.post(
+        f"{api}/rounds/4/decision",
+        json={"proposal_id": winner, "rationale": "Ranked first by the residents, and it keeps the shade."},
+        headers=secretary,
+        timeout=10,
+    ).raise_for_status()
+    round_1 = requests.get(f"{api}/rounds/1", headers=moderator, timeout=10).json()
+    proposal = requests.get(f"{api}/rounds/1/proposals", headers=moderator, timeout=10).json()["proposals"][0]
+    layout = requests.get(f"{api}/proposals/{proposal['id']}/layout.geojson", headers=moderator, timeout=10)
+
+    answers: dict[str, requests.Response] = {}
+    heavy = [
+        threading.Thread(
+            target=lambda: answers.__setitem__(
+                "pdf", requests.get(f"{first}/rounds/4/notice.pdf?lang=en", headers=moderator, timeout=60)
+            )
+        ),
+        threading.Thread(
+            target=lambda: answers.__setitem__(
+                "check",
+                requests.post(
+                    f"{api}/sites/{round_1['site_id']}/validate",
+                    data=layout.content,
+                    headers={**moderator, "Content-Type": "application/json"},
+                    timeout=60,
+                ),
+            )
+        ),
+    ]
+    for thread in heavy:
+        thread.start()
+    sent = [speaker.comment(f"while the notice is drawn {n}", f"heavy-{n}") for n in range(3)]
+    for thread in heavy:
+        thread.join(60)
+
+    assert answers["pdf"].status_code == 200 and answers["pdf"].content.startswith(b"%PDF")
+    assert answers["check"].status_code == 200 and "valid" in answers["check"].json()
+    assert max(took for _c, took in sent) < ACK_LIMIT_S, [took for _c, took in sent]
 
 
 def test_presence_heals_after_a_worker_is_killed(fault_world, hearing_on_both):
