@@ -79,16 +79,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import gc
 import json
-import logging
 import math
 import os
 import resource
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -104,10 +101,19 @@ from typing import Any
 import requests
 import socketio
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from deliberation.hearings import RATE_LIMITS  # noqa: E402
+from bench.common import (
+    FILLER,
+    ROOT,
+    Api,
+    count_client_logs,
+    die_with_parent,
+    free_port,
+    percentile,
+    prepare_database,
+)
+from deliberation.hearings import RATE_LIMITS
 
 NAMESPACE = "/hearing"
 DEMO_PASSWORD = "jiayuan-demo"
@@ -116,23 +122,9 @@ ROUND_ID = 1  # the demo's round in the hearing phase
 BENCH_PASSWORD = "bench-password-" + "x" * 8
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 CLIENT_PING_ALLOWANCE = 60.0  # seconds; see Connection.join
-# Filler for comment bodies: a realistic mix of Chinese and English, about 140 characters.
-FILLER = "篮球场边能不能多放几张长椅，晚上的灯也要亮一点；the shade trees by the corridor should stay. "
 
 
 # --- servers -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: be killed if the bench dies, however it dies (Linux)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class ServerProcess:
@@ -150,7 +142,7 @@ class ServerProcess:
             env=env,
             stdout=self._handle,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
 
     def wait_until_up(self, timeout: float = 60) -> None:
@@ -237,31 +229,6 @@ def fresh_postgres_database(url: str) -> tuple[str, Callable[[], None]]:
     return admin.set(database=name).render_as_string(hide_password=False), drop
 
 
-class Api:
-    """Just enough of Jiayuan's HTTP API, with a bearer token."""
-
-    def __init__(self, base: str):
-        self.base = base + "/api/v1"
-        self.http = requests.Session()
-
-    def call(self, method: str, path: str, token: str | None = None, **body: Any) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = self.http.request(method, self.base + path, json=body or None, headers=headers, timeout=30)
-        # Only bearer tokens here: a login's session cookie would otherwise stand for the caller.
-        self.http.cookies.clear()
-        if response.status_code >= 400:
-            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
-        return response.json()
-
-    def login(self, email: str, password: str) -> str:
-        return self.call("POST", "/auth/login", email=email, password=password)["token"]
-
-    def sign_up(self, email: str, name: str) -> int:
-        return self.call("POST", "/auth/signup", email=email, password=BENCH_PASSWORD, name=name)["user"][
-            "id"
-        ]
-
-
 def start_jiayuan(folder: Path, database: str, listener_accounts: int, commenters: int) -> Setup:
     """A fresh ``python app.py`` with the demo, a hearing on round 1 and the bench's accounts."""
     cleanup: list[Callable[[], None]] = []
@@ -279,17 +246,7 @@ def start_jiayuan(folder: Path, database: str, listener_accounts: int, commenter
         "FLASK_APP": "app.py",
     }
     try:
-        for command in (["db", "upgrade"], ["seed-demo"]):
-            done = subprocess.run(
-                [sys.executable, "-m", "flask", *command],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                timeout=300,
-                preexec_fn=_die_with_parent,
-            )
-            if done.returncode != 0:
-                raise RuntimeError(f"flask {' '.join(command)} failed:\n{done.stderr.decode()[-2000:]}")
+        prepare_database(env)
         server = ServerProcess("jiayuan", [sys.executable, "app.py"], env, port, folder / "jiayuan.log")
     except BaseException:
         for step in cleanup:
@@ -298,7 +255,7 @@ def start_jiayuan(folder: Path, database: str, listener_accounts: int, commenter
     setup = Setup(server, 0, [], [], cleanup)
     try:
         server.wait_until_up()
-        api = Api(server.url)
+        api = Api(server.url, timeout=30)
         moderator = api.login(MODERATOR, DEMO_PASSWORD)
         community_id = api.call("GET", f"/rounds/{ROUND_ID}", moderator)["community_id"]
         setup.hearing_id = api.call(
@@ -313,14 +270,14 @@ def start_jiayuan(folder: Path, database: str, listener_accounts: int, commenter
         tag = secrets.token_hex(3)
         for index in range(commenters):
             email = f"bench-commenter-{index}-{tag}@example.com"
-            user_id = api.sign_up(email, f"Commenter {index} 发言人")
+            user_id = api.sign_up(email, f"Commenter {index} 发言人", BENCH_PASSWORD)
             api.call(
                 "POST", f"/communities/{community_id}/members", moderator, user_id=user_id, role="resident"
             )
             setup.commenter_tokens.append(api.login(email, BENCH_PASSWORD))
         for index in range(listener_accounts):
             email = f"bench-listener-{index}-{tag}@example.com"
-            api.sign_up(email, f"Listener {index} 听众")
+            api.sign_up(email, f"Listener {index} 听众", BENCH_PASSWORD)
             setup.listener_tokens.append(api.login(email, BENCH_PASSWORD))
     except BaseException:
         setup.close()
@@ -344,32 +301,7 @@ def start_bare(folder: Path, commenters: int) -> Setup:
 # --- the load ----------------------------------------------------------------------------
 
 
-class CountingHandler(logging.Handler):
-    """Counts the Socket.IO/Engine.IO clients' log messages instead of printing a thousand."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.counts: Counter[str] = Counter()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.counts[record.getMessage()[:80]] += 1
-
-    def take(self) -> dict[str, int]:
-        counts, self.counts = dict(self.counts), Counter()
-        return counts
-
-
-CLIENT_LOG = CountingHandler()
-for _name in ("engineio.client", "socketio.client"):
-    logging.getLogger(_name).addHandler(CLIENT_LOG)
-    logging.getLogger(_name).propagate = False
-
-
-def percentile(ordered: list[float], q: float) -> float:
-    """Nearest-rank percentile of an already sorted list (nan when empty)."""
-    if not ordered:
-        return math.nan
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+CLIENT_LOG = count_client_logs()
 
 
 def run_queue_wait(pid: int | str) -> float:
@@ -608,7 +540,7 @@ class Bench:
             [*command, "--output", str(out)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         time.sleep(1.0)  # let py-spy attach before the phase starts
         try:

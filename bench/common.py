@@ -1,0 +1,109 @@
+"""What the benches share: ports, child processes, client logs, percentiles, the HTTP API."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import math
+import signal
+import socket
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+# Filler for comment bodies: a realistic mix of Chinese and English.
+FILLER = "篮球场边能不能多放几张长椅，晚上的灯也要亮一点；the shade trees by the corridor should stay."
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def die_with_parent() -> None:
+    """In the child before exec: be killed if the bench dies, however it dies (Linux).
+
+    The signal follows the *thread* that started the child, so children are only ever
+    started from the main thread."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def percentile(values: Iterable[float], q: float) -> float:
+    """Nearest-rank percentile (nan when empty); an infinite value is a never-answered one."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+
+
+def prepare_database(env: dict[str, str]) -> None:
+    """The schema by its migrations and the demo, as the README's run command makes them."""
+    for command in (["db", "upgrade"], ["seed-demo"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", *command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=300,
+            preexec_fn=die_with_parent,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(command)} failed:\n{done.stderr.decode()[-3000:]}")
+
+
+class CountingHandler(logging.Handler):
+    """Counts the Socket.IO/Engine.IO clients' log messages instead of printing a thousand."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.counts: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.counts[record.getMessage()[:80]] += 1
+
+    def take(self) -> dict[str, int]:
+        counts, self.counts = dict(self.counts), Counter()
+        return counts
+
+
+def count_client_logs() -> CountingHandler:
+    """The python-socketio clients' warnings, counted rather than printed."""
+    handler = CountingHandler()
+    for name in ("engineio.client", "socketio.client"):
+        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).propagate = False
+    return handler
+
+
+class Api:
+    """Just enough of Jiayuan's HTTP API, with bearer tokens (no cookies kept)."""
+
+    def __init__(self, base: str, timeout: float = 60):
+        self.base = base
+        self.timeout = timeout
+        self.http = requests.Session()
+
+    def call(self, method: str, path: str, token: str | None = None, **body: Any) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = self.http.request(
+            method, self.base + "/api/v1" + path, json=body or None, headers=headers, timeout=self.timeout
+        )
+        self.http.cookies.clear()  # a login's session cookie must not stand for the next caller
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:500]}")
+        return response.json()
+
+    def login(self, email: str, password: str) -> str:
+        return self.call("POST", "/auth/login", email=email, password=password)["token"]
+
+    def sign_up(self, email: str, name: str, password: str) -> int:
+        return self.call("POST", "/auth/signup", email=email, password=password, name=name)["user"]["id"]
