@@ -316,6 +316,10 @@ def _legend(m: folium.Map, opts: _Options, kinds: Sequence[Kind],
         "  legend.onAdd = function () {\n"
         "    var div = L.DomUtil.create('div', 'jiayuan-legend');\n"
         f"    div.innerHTML = {_js(content)};\n"
+        # On a small screen the legend scrolls: a keyboard must be able to reach and scroll it.
+        "    div.tabIndex = 0;\n"
+        "    div.setAttribute('role', 'region');\n"
+        f"    div.setAttribute('aria-label', {_js(opts.text('legend'))});\n"
         "    return div;\n"
         "  };\n"
         f"  legend.addTo({name});\n"

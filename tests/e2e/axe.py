@@ -58,4 +58,6 @@ class AxeLog:
         for name, found in self.pages.items():
             serious = sum(v["count"] for v in found if v["impact"] in BLOCKING)
             lines.append(f"  {name}: {serious} / {sum(v['count'] for v in found)}")
+            blocking = [v for v in found if v["impact"] in BLOCKING]
+            lines.extend(f"    {v['impact']} {v['id']}: {', '.join(v['nodes'])}" for v in blocking)
         return "\n".join(lines)
