@@ -51,6 +51,8 @@ NEED_COLOURS: Mapping[str, str] = {
     "shade": "#1565c0", "seating": "#6d4c41", "lighting": "#f9a825", "play": "#ad1457",
     "sport": "#e65100", "greenery": "#2e7d32", "accessibility": "#6a1b9a", "other": "#455a64",
 }
+NEED_FILL = "#ffffff"
+_FOLD_LAYERS_BELOW_PX = 480
 _TEXT: Mapping[str, Mapping[str, str]] = {
     "site": {"zh-CN": "场地", "en": "Site"},
     "boundary": {"zh-CN": "场地边界", "en": "Site boundary"},
@@ -329,6 +331,21 @@ def _legend(m: folium.Map, opts: _Options, kinds: Sequence[Kind],
     ).add_to(m)
 
 
+def _open_layer_control(m: folium.Map) -> None:
+    """A layer switcher shown open, except on a small map (a phone), where the open list would
+    cover a third of it and its zoom buttons: there it folds into its button, opened by a tap."""
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(m)
+    _Script(
+        "setTimeout(function () {\n"  # after every script of the map, the switcher's included
+        f"  var map = {m.get_name()}, control = {control.get_name()};\n"
+        f"  if (map.getSize().x < {_FOLD_LAYERS_BELOW_PX}) {{\n"
+        "    control.remove(); control.options.collapsed = true; control.addTo(map);\n"
+        "  }\n"
+        "}, 0);"
+    ).add_to(m)
+
+
 def _kinds_in(*groups: Sequence[Feature]) -> list[Kind]:
     present = {f.kind for group in groups for f in group if f.kind is not None}
     return [k for k in Kind if k in present]
@@ -391,8 +408,10 @@ def _needs_features(needs: object, opts: _Options) -> list[dict[str, Any]]:
         out.append({"type": "Feature", "id": fid, "geometry": mapping(
             _round(geom)), "properties": {
             "id": fid, "kind": "need", "category": category, "tooltip": text[:200],
-            "style": {"color": colour, "fillColor": colour, "fillOpacity": 0.35, "weight": 2,
-                      "radius": 8}}})
+            # A need is drawn as no proposed feature is (a white pin in a dashed ring of its
+            # category's colour), so that it is never taken for a bench or a light.
+            "style": {"color": colour, "fillColor": NEED_FILL, "fillOpacity": 0.85, "weight": 3,
+                      "dashArray": "4 3", "radius": 8}}})
     return out
 
 
@@ -456,7 +475,7 @@ def comparison_map(site: Site, layouts: Sequence[tuple[str, object]],
     if needs is not None:
         _add_group(m, "needs", opts.text("needs"), _needs_features(needs, opts))
     _legend(m, opts, _kinds_in(*all_features))
-    folium.LayerControl(collapsed=False).add_to(m)
+    _open_layer_control(m)
     _fit(m, site)
     return _parts(m, opts.height)
 
@@ -515,7 +534,7 @@ def diff_map(site: Site, old: object, new: object, *, language: str = "zh-CN",
     for key, features in groups:
         _add_group(m, key, opts.text(key), styled(features, key))
     _legend(m, opts, [], [(key, _DIFF_STYLES[key]) for key, _ in reversed(groups)])
-    folium.LayerControl(collapsed=False).add_to(m)
+    _open_layer_control(m)
     _fit(m, site)
     return _parts(m, opts.height)
 

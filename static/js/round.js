@@ -123,7 +123,7 @@
     li.dataset.needId = String(p.id);
     const dot = document.createElement("span");
     dot.className = "need-dot";
-    dot.style.background = data.need_colours[p.category] || data.need_colours.other;
+    dot.style.borderColor = data.need_colours[p.category] || data.need_colours.other;
     const body = document.createElement("div");
     body.className = "need-body";
     const tag = document.createElement("span");

@@ -199,7 +199,7 @@ def pages_for(world: World) -> dict[str | None, list[str]]:
             "/j",
             "/profile",
             *(f"/rounds/{n}" for n in (1, 2, 3, 4)),
-            "/rounds/1/compare",
+            "/rounds/1/compare?p=1&p=2",
             "/rounds/1/hearings",
             "/rounds/1/hearings/new",
             "/rounds/1/paper",
