@@ -177,11 +177,17 @@
 
   // --- the connection -----------------------------------------------------------------------------
 
+  const announcer = new ui.Announcer($("[data-testid=announcer]"), config);
+  slotBar.onState = (state) => announcer.slotState(state);
   const live = new LiveHearing(config, Object.assign(ui.bannerHandlers(config), {
-    state: (state) => { showSlot(state.slot); showPoll(state.poll); refreshCounts(); },
-    comments: (changed) => { for (const comment of changed) thread.upsert(comment); refreshCounts(); },
-    slot: showSlot,
-    poll: showPoll,
+    state: (state) => { showSlot(state.slot); showPoll(state.poll); refreshCounts(); announcer.start(state); },
+    comments: (changed) => {
+      announcer.comments(changed);
+      for (const comment of changed) thread.upsert(comment);
+      refreshCounts();
+    },
+    slot: (slot) => { showSlot(slot); announcer.slot(slot); },
+    poll: (poll) => { showPoll(poll); announcer.poll(poll); },
     outbox: renderOutbox,
     error: showError,
   }));

@@ -219,16 +219,19 @@
 
   // --- the connection -----------------------------------------------------------------------------
 
+  const announcer = new ui.Announcer($("[data-testid=announcer]"), config);
+  slotBar.onState = (state) => announcer.slotState(state);
   live = new LiveHearing(config, Object.assign(ui.bannerHandlers(config), {
-    state: (state) => { showSlot(state.slot); showPoll(state.poll); refreshCounts(); },
+    state: (state) => { showSlot(state.slot); showPoll(state.poll); refreshCounts(); announcer.start(state); },
     comments: (changed) => {
+      announcer.comments(changed);
       for (const comment of changed) thread.upsert(comment);
       if (hearingMap) hearingMap.setAnchors(live.allComments());
       refreshQuestions();
       refreshCounts();
     },
-    slot: showSlot,
-    poll: showPoll,
+    slot: (slot) => { showSlot(slot); announcer.slot(slot); },
+    poll: (poll) => { showPoll(poll); announcer.poll(poll); },
     outbox: renderOutbox,
   }));
   slotBar.clock = live.clock;

@@ -47,6 +47,99 @@
       this.countdown.textContent = left === null ? "--:--" : formatClock(left);
       const position = state === "over" ? this.config.text.time_up : this.slotText || "";
       if (this.position.textContent !== position) this.position.textContent = position;
+      if (state !== this.state) {
+        this.state = state;
+        if (this.onState) this.onState(state);
+      }
+    }
+  }
+
+  // --- what a screen reader hears ---------------------------------------------------------------
+
+  /* One polite live region per page, fed a few words at a time: the comments that arrive while
+   * the page is open (never the history a join loads, nor earlier pages shown on request), a
+   * pitch starting, its time running out, a poll opening or closing. What comes within
+   * ANNOUNCE_AFTER_MS is said together, and several comments are summed up ("5 new
+   * comments") rather than read out one by one. Focus is never moved. */
+  const ANNOUNCE_AFTER_MS = 1500;
+  const SAY_COMMENTS_UP_TO = 2;
+
+  class Announcer {
+    constructor(node, config) {
+      this.node = node;
+      this.config = config;
+      this.ready = false;  // until the first join is in, every comment is history
+      this.upTo = 0;       // the highest comment seq accounted for
+      this.arrived = [];  // comments waiting to be said
+      this.messages = [];
+      this.timer = null;
+      this.pitch = null;
+      this.pollState = null;
+    }
+
+    /** The first join is in: from now on, what arrives is news. */
+    start(state) {
+      this.pitch = state && state.slot ? state.slot.proposal_id : null;
+      this.pollState = state && state.poll ? state.poll.id + ":" + state.poll.state : null;
+      this.ready = true;
+    }
+
+    comments(changed) {
+      const fresh = changed.filter((c) => c.seq > this.upTo);
+      for (const comment of fresh) this.upTo = Math.max(this.upTo, comment.seq);
+      if (!this.ready) return;
+      const mine = (c) => c.author && c.author.id === this.config.user_id;
+      this.arrived.push(...fresh.filter((c) => !c.hidden && !mine(c)));
+      this._later();
+    }
+
+    slot(slot) {
+      const pitch = slot && slot.ends_at ? slot.proposal_id : null;
+      if (!this.ready || pitch === this.pitch) { this.pitch = pitch; return; }
+      this.pitch = pitch;
+      const proposal = pitch !== null ? this.config.proposals[String(pitch)] : null;
+      if (proposal) this.say(this.config.text.now_pitching + ": " + proposal.title);
+    }
+
+    slotState(state) {
+      if (this.ready && state === "over") this.say(this.config.text.time_up);
+    }
+
+    poll(poll) {
+      const key = poll ? poll.id + ":" + poll.state : null;
+      if (!this.ready || key === this.pollState) { this.pollState = key; return; }
+      this.pollState = key;
+      if (!poll) return;
+      const text = this.config.text;
+      if (poll.state === "open") this.say(format(text.poll_opened, { question: poll.question }));
+      else this.say(text.poll_closed + " " + poll.options.map((label, index) =>
+        label + " " + ((poll.votes[index] || 0) + (poll.hands[index] || 0))).join(", "));
+    }
+
+    say(message) {
+      this.messages.push(message);
+      this._later();
+    }
+
+    _later() {
+      if (!this.timer && (this.messages.length || this.arrived.length)) {
+        this.timer = setTimeout(() => this._flush(), ANNOUNCE_AFTER_MS);
+      }
+    }
+
+    _flush() {
+      const text = this.config.text;
+      const comments = this.arrived.length > SAY_COMMENTS_UP_TO
+        ? [format(text.new_comments, { n: this.arrived.length })]
+        : this.arrived.map((c) => format(text.new_comment, {
+          name: c.on_behalf_of || (c.author ? c.author.name : text.a_neighbour),
+          body: (c.body || "").slice(0, 160),
+        }));
+      const words = [...this.messages, ...comments].join(" ");
+      this.messages = [];
+      this.arrived = [];
+      this.timer = null;
+      if (this.node && words) this.node.textContent = words;
     }
   }
 
@@ -532,6 +625,7 @@
 
   window.jiayuanHearingUI = {
     SlotBar: SlotBar,
+    Announcer: Announcer,
     Thread: Thread,
     HearingMap: HearingMap,
     Memory: Memory,
