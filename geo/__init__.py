@@ -4,6 +4,7 @@ Pure Python (shapely, pyproj, folium); it imports nothing from Flask.
 """
 
 from geo.codes import Code, Severity
+from geo.describe import describe_layout
 from geo.diff import diff_layouts
 from geo.findings import Finding, Report
 from geo.kinds import Kind
@@ -39,6 +40,7 @@ __all__ = [
     "SitePlanImage",
     "comparison_map",
     "compute_metrics",
+    "describe_layout",
     "diff_layouts",
     "diff_map",
     "layout_map",

@@ -93,7 +93,8 @@ def _elements(features: Iterable[Feature], frame: _Frame) -> list[str]:
     return out
 
 
-def _usable(layout: object, site: Site) -> list[Feature]:
+def usable_features(layout: object, site: Site) -> list[Feature]:
+    """The layout's features of a known kind with a valid geometry, projected to metres."""
     parsed = parse_features(layout, site_kinds=True)
     features = []
     for feature in parsed.features:
@@ -152,7 +153,7 @@ def layout_svg(
     plan_width = width - legend_width
     frame = _Frame(tuple(shapely.bounds(site.boundary_m)), plan_width, height)
     site_features = [f for f in site.features if f.geom_m is not None and f.kind is not None]
-    layout_features = _usable(layout, site) if layout is not None else []
+    layout_features = usable_features(layout, site) if layout is not None else []
     kinds = sorted({f.kind for f in (*site_features, *layout_features)}, key=lambda k: list(Kind).index(k))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '

@@ -324,6 +324,7 @@ def test_the_notice_pdf_carries_the_plan_the_rationale_and_the_tally(client, log
     assert "Ballots 5" in words
     assert "Winner Plan A" in words
     assert "They will be turned towards the tree." in words
+    assert "The map in words The site is about 40 × 30 m (1,200 m²)" in words
 
 
 def test_the_chinese_pdf_is_readable_text(client, login, people, decided):

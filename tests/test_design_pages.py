@@ -261,6 +261,8 @@ def test_the_proposal_page_shows_the_latest_version_its_metrics_warnings_and_nee
     assert "The path is 1.0 m wide, narrower than the accessible width of 1.2 m." in page
     assert "Shade by the old tree" in page  # the need it answers
     assert "There is only one version so far." in page
+    # The map in words, beside the map.
+    assert 'data-testid="map-words"' in page and "Half court, 15 × 14 m, in the middle." in page
     assert f'href="/api/v1/proposals/{proposal.id}/layout.geojson"' in page
     # A resident sees neither the editor's link nor withdrawal.
     assert f"/proposals/{proposal.id}/edit" not in page and 'data-testid="withdraw"' not in page

@@ -71,6 +71,16 @@ def plan_svg(round_: Round, version: ProposalVersion, *, title: str, language: s
     return Markup(svg)
 
 
+def plan_words(round_: Round, version: ProposalVersion, language: str) -> list[str]:
+    """The chosen layout in words, for the notice and its PDF (worked out off the loop)."""
+    site = round_.site
+    return run_heavy(_plan_words, site.boundary, site.constraints, version.layout, language)
+
+
+def _plan_words(boundary: Any, constraints: Any, layout: Any, language: str) -> list[str]:
+    return geo.describe_layout(layout, geo.Site.from_geojson(boundary, constraints), language)
+
+
 def _layout_svg(boundary: Any, constraints: Any, layout: Any, language: str, title: str) -> str:
     site = geo.Site.from_geojson(boundary, constraints)
     return geo.layout_svg(site, layout, language=language, title=title)
@@ -209,6 +219,7 @@ def render_notice(round_id: int, *, pdf: bool) -> str:
         decision=decision,
         version=version,
         plan=plan_svg(round_, version, title=decision.proposal.title, language=language),
+        plan_words=plan_words(round_, version, language),
         metrics=metrics,
         areas=area_rows(metrics, language),
         tally=tally,

@@ -328,6 +328,7 @@ def proposal_page(proposal_id: int):
         round=proposal.round,
         latest=latest,
         latest_map=latest_map,
+        latest_words=geo.describe_layout(latest.layout, site, language),
         diff=diff,
         diff_map=diff_map,
         metrics=metric_table(None, latest.metrics),
