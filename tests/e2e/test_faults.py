@@ -33,6 +33,13 @@ ACK_LIMIT_S = 1.0  # an acknowledgement never waits on the message queue
 HEAL_WITHIN_S = 10.0
 
 
+def service_environment() -> dict[str, str]:
+    """The caller's environment without a faked clock: a service's own clock is not under
+    test (redis-server cannot even start under libfaketime, as the suite is run at a fixed
+    hour), only the app's and the browser's are."""
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+
+
 class OwnRedis:
     """A redis-server of the test's own, on a free port, that the test may kill and pause."""
 
@@ -63,6 +70,7 @@ class OwnRedis:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=service_environment(),
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
