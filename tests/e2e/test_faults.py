@@ -79,6 +79,7 @@ class OwnRedis:
                 return
             except redis.RedisError:
                 time.sleep(0.05)
+        self.stop()
         raise RuntimeError("the test's redis-server did not start")
 
     def kill(self) -> None:
