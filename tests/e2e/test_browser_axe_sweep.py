@@ -20,12 +20,12 @@ import socketio
 
 from tests.e2e.axe import AxeLog
 from tests.e2e.conftest import LiveServer, free_port, new_context, prepare_database, server_environment
+from tests.e2e.test_live_servers import decide_demo_round
 
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "jiayuan-demo"
 MODERATOR = "moderator@demo.jiayuan.cn"
-SECRETARY = "secretary@demo.jiayuan.cn"
 DESIGNER = "designer1@demo.jiayuan.cn"
 RESIDENT = "resident2@demo.jiayuan.cn"
 # Residents aged 14 and over, who may comment (the demo's under-14s only watch).
@@ -138,18 +138,6 @@ def world(tmp_path_factory) -> Iterator[World]:
         server.stop()
 
 
-def decide_round_4(base: str) -> None:
-    moderator, secretary = api_token(base, MODERATOR), api_token(base, SECRETARY)
-    requests.post(f"{base}/api/v1/rounds/4/ballots/close", headers=moderator, timeout=10).raise_for_status()
-    winner = requests.get(f"{base}/api/v1/rounds/4/tally", headers=moderator, timeout=10).json()["winner"]
-    requests.post(
-        f"{base}/api/v1/rounds/4/decision",
-        json={"proposal_id": winner, "rationale": "居民排序第一，保留了树荫和老人们每次会上都提到的座椅。"},
-        headers=secretary,
-        timeout=10,
-    ).raise_for_status()
-
-
 class Visitor:
     """Someone in one setting: their own browser context, language and text size chosen on the page."""
 
@@ -234,7 +222,7 @@ def test_every_page_in_every_setting_has_no_serious_accessibility_violation(brow
                 visitors[(whom, setting)] = visitor
                 for path in paths:
                     visitor.check(path)
-        decide_round_4(world.base)
+        decide_demo_round(world.base, "居民排序第一，保留了树荫和老人们每次会上都提到的座椅。")
         for setting in SETTINGS:
             for path in DECIDED_PAGES:
                 visitors[(MODERATOR, setting)].check(path, ", decided")

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 
 from tests.e2e.conftest import LiveServer, free_port, new_context, prepare_database, server_environment
 from tests.e2e.test_browser_foundation import log_in
-from tests.e2e.test_live_servers import create_hearing, token
+from tests.e2e.test_live_servers import create_hearing, decide_demo_round, token
 from tests.services import POSTGRES_URL, SESSION_TAG, fresh_postgres_database, require
 
 pytestmark = pytest.mark.e2e
@@ -324,16 +324,8 @@ def test_a_notice_pdf_and_a_layout_check_on_a_worker_leave_its_hearing_answering
     _hearing_id, connect, first, _second = hearing_on_both
     speaker = connect(first, "resident5@demo.jiayuan.cn")
     moderator = {"Authorization": f"Bearer {token(first, 'moderator@demo.jiayuan.cn')}"}
-    secretary = {"Authorization": f"Bearer {token(first, 'secretary@demo.jiayuan.cn')}"}
     api = f"{first}/api/v1"
-    requests.post(f"{api}/rounds/4/ballots/close", headers=moderator, timeout=10).raise_for_status()
-    winner = requests.get(f"{api}/rounds/4/tally", headers=moderator, timeout=10).json()["winner"]
-    requests.post(
-        f"{api}/rounds/4/decision",
-        json={"proposal_id": winner, "rationale": "Ranked first by the residents, and it keeps the shade."},
-        headers=secretary,
-        timeout=10,
-    ).raise_for_status()
+    decide_demo_round(first, "Ranked first by the residents, and it keeps the shade.")
     round_1 = requests.get(f"{api}/rounds/1", headers=moderator, timeout=10).json()
     proposal = requests.get(f"{api}/rounds/1/proposals", headers=moderator, timeout=10).json()["proposals"][0]
     layout = requests.get(f"{api}/proposals/{proposal['id']}/layout.geojson", headers=moderator, timeout=10)

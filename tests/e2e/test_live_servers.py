@@ -26,6 +26,18 @@ def token(base: str, email: str) -> str:
     return response.json()["token"]
 
 
+def decide_demo_round(base: str, rationale: str) -> None:
+    """Bring the demo's round 4 (deciding, ballots open) to a decision: ballots closed, the
+    secretary chooses the plan ranked first."""
+    moderator = {"Authorization": f"Bearer {token(base, 'moderator@demo.jiayuan.cn')}"}
+    secretary = {"Authorization": f"Bearer {token(base, 'secretary@demo.jiayuan.cn')}"}
+    api = f"{base}/api/v1/rounds/4"
+    requests.post(f"{api}/ballots/close", headers=moderator, timeout=10).raise_for_status()
+    winner = requests.get(f"{api}/tally", headers=moderator, timeout=10).json()["winner"]
+    decision = {"proposal_id": winner, "rationale": rationale}
+    requests.post(f"{api}/decision", json=decision, headers=secretary, timeout=10).raise_for_status()
+
+
 def create_hearing(base: str) -> int:
     headers = {"Authorization": f"Bearer {token(base, 'moderator@demo.jiayuan.cn')}"}
     response = requests.post(
