@@ -280,6 +280,7 @@ def update_profile(
     age_band_consent: bool = False,
     language: str | None = None,
     large_text: bool | None = None,
+    high_contrast: bool | None = None,
 ) -> User:
     """Change what a person says about themselves (an age band only with consent; "" removes it)."""
     if name is not None:
@@ -292,6 +293,8 @@ def update_profile(
         user.language = Language(language).value
     if large_text is not None:
         user.large_text = large_text
+    if high_contrast is not None:
+        user.high_contrast = high_contrast
     return user
 
 

@@ -147,6 +147,7 @@ def profile():
                 age_band_consent=form.age_band_consent.data,
                 language=form.language.data,
                 large_text=form.large_text.data,
+                high_contrast=form.high_contrast.data,
             )
         except DomainError as error:
             db.session.rollback()
@@ -155,6 +156,7 @@ def profile():
             db.session.commit()
             session["language"] = current_user.language
             session["large_text"] = current_user.large_text
+            session["high_contrast"] = current_user.high_contrast
             flash(_("Your profile is saved."))
             return redirect(url_for("auth.profile"))
     return render_profile(form), (400 if form.errors else 200)

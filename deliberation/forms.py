@@ -55,7 +55,8 @@ class ProfileForm(FlaskForm):
     age_band = SelectField(_l("Age band (optional)"), choices=age_band_choices, validators=[Optional()])
     age_band_consent = BooleanField(AGE_BAND_CONSENT)
     language = SelectField(_l("Language"), choices=language_choices)
-    large_text = BooleanField(_l("Large text"))
+    large_text = BooleanField(_l("Elder mode: large text, large buttons and cursor, read-aloud"))
+    high_contrast = BooleanField(_l("High contrast"))
 
 
 class ChangePasswordForm(FlaskForm):

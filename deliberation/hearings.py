@@ -331,9 +331,11 @@ def _check_anchor(hearing: Hearing, proposal: Proposal | None, anchor: Any) -> d
         return {"feature_id": feature_id}
     if "point" in anchor:
         point = {"type": "Point", "coordinates": anchor["point"]}
-        if not geo.validate_pin(point, geo_site(hearing.round.site)).valid:
+        site = geo_site(hearing.round.site)
+        if not geo.validate_pin(point, site).valid:
             raise InvalidInput(_("The point is not on the site."))
-        return {"point": anchor["point"]}
+        # Which part of the site, coded once: pages say it in their reader's language.
+        return {"point": anchor["point"], "place": geo.place_code(anchor["point"], site)}
     raise InvalidInput(_("An anchor is a feature id or a point on the map."))
 
 

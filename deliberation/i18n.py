@@ -46,10 +46,20 @@ def current_language() -> Language:
 
 
 def large_text_on() -> bool:
-    """Whether the page should use large text (an older resident's choice)."""
-    if "large_text" in session:
-        return bool(session["large_text"])
-    return bool(current_user.is_authenticated and current_user.large_text)
+    """Whether the page is in the elder mode (large text and targets; an older resident's choice)."""
+    return _display_choice("large_text")
+
+
+def high_contrast_on() -> bool:
+    """Whether the page uses high contrast."""
+    return _display_choice("high_contrast")
+
+
+def _display_choice(name: str) -> bool:
+    """A display choice: this browser's, else the account's."""
+    if name in session:
+        return bool(session[name])
+    return bool(current_user.is_authenticated and getattr(current_user, name))
 
 
 def safe_next(target: str | None) -> str:
@@ -89,20 +99,31 @@ def switch_language():
 
 @bp.post("/preferences/large-text")
 def toggle_large_text():
-    """Turn large text on or off; kept in the session and on the account."""
+    """Turn the elder mode on or off; kept in the session and on the account."""
+    return _set_display_choice("large_text")
+
+
+@bp.post("/preferences/high-contrast")
+def toggle_high_contrast():
+    """Turn high contrast on or off; kept in the session and on the account."""
+    return _set_display_choice("high_contrast")
+
+
+def _set_display_choice(name: str):
     on = request.form.get("on") == "1"
-    session["large_text"] = on
+    session[name] = on
     if current_user.is_authenticated:
-        current_user.large_text = on
+        setattr(current_user, name, on)
         db.session.commit()
     return redirect(safe_next(request.form.get("next")))
 
 
 def template_globals() -> dict:
-    """Names every template may use: the language, large text, and the product's enums."""
+    """Names every template may use: the language, the display choices, and the product's enums."""
     return {
         "current_language": current_language(),
         "large_text": large_text_on(),
+        "high_contrast": high_contrast_on(),
         "languages": list(Language),
         "enums": enums,
         **template_labels(),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, url_for
 
+import geo
 from deliberation.i18n import current_language
 from deliberation.models import Proposal, Round, Site
 from deliberation.sites import geo_site
@@ -28,6 +30,37 @@ def round_map(round_: Round, proposals: Sequence[Proposal], needs_layer: dict[st
     """A round's site with every given proposal's latest layout on a layer switcher, and the needs."""
     layouts = [(p.title, p.latest_version.layout) for p in proposals if p.latest_version]
     return maps.comparison_map(geo_site(round_.site), layouts, needs_layer, height="440px", **map_options())
+
+
+@dataclass(frozen=True)
+class MapWords:
+    """A map in words: sentences about the whole map, then a group of sentences per layout."""
+
+    sentences: list[str]
+    groups: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+def round_words(
+    round_: Round, proposals: Sequence[Proposal], needs_layer: dict[str, Any], language: str
+) -> MapWords:
+    """What the round's map shows, in words: the site today, where the needs are, each proposal."""
+    site = geo_site(round_.site)
+    needs = geo.describe_needs(
+        [f["geometry"] for f in needs_layer["features"] if f["geometry"]], site, language
+    )
+    return MapWords(
+        sentences=[*geo.describe_site(site, language), *([needs] if needs else [])],
+        groups=layout_words(site, proposals, language),
+    )
+
+
+def layout_words(site: geo.Site, proposals: Sequence[Proposal], language: str) -> list[tuple[str, list[str]]]:
+    """Each proposal's latest layout in words, under its title."""
+    return [
+        (p.title, geo.describe_layout(p.latest_version.layout, site, language))
+        for p in proposals
+        if p.latest_version is not None
+    ]
 
 
 def comparison_maps(round_: Round, proposals: Sequence[Proposal]) -> MapParts | SideBySide:

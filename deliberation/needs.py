@@ -13,6 +13,7 @@ from deliberation.audit import record
 from deliberation.enums import NeedCategory, Phase, values
 from deliberation.errors import InvalidInput, InvalidLayout, NotAllowed
 from deliberation.extensions import db
+from deliberation.i18n import current_language
 from deliberation.models import Need, NeedSupport, Round, User
 from deliberation.privacy import person_name, sees_people
 from deliberation.rounds import require_member, require_phase
@@ -93,6 +94,12 @@ def need_feature(
             "author": person_name(need.author, visible=people_visible),
             "mine": bool(viewer and need.author_id == getattr(viewer, "id", None)),
             "created_at": need.created_at.isoformat(),
+            # Where it is, in words (the request's language): for whoever cannot see the map.
+            "place": (
+                geo.describe_pin(need.geometry, geo_site(need.round.site), current_language().value)
+                if need.geometry
+                else None
+            ),
         },
     }
 

@@ -49,6 +49,7 @@ def export_my_data(user: User) -> dict[str, Any]:
             "name": user.name,
             "language": user.language,
             "large_text": user.large_text,
+            "high_contrast": user.high_contrast,
             "created_at": _at(user.created_at),
             "age_band": user.age_band,
             "age_band_consent_at": _at(user.age_band_consent_at),

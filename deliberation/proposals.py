@@ -14,6 +14,7 @@ from deliberation.audit import record
 from deliberation.enums import Phase, ProposalStatus, Role
 from deliberation.errors import InvalidInput, InvalidLayout, NotAllowed, NotFound
 from deliberation.extensions import db
+from deliberation.i18n import current_language
 from deliberation.models import (
     Decision,
     Need,
@@ -204,16 +205,14 @@ def version_of(proposal: Proposal, number: int | None = None) -> ProposalVersion
 
 
 def version_diff(proposal: Proposal, number: int, against: int | None = None) -> dict[str, Any]:
-    """What changed from one version (by default the one before) to version ``number``."""
+    """What changed from one version (by default the one before) to version ``number``, also in
+    words in the language of the request."""
     new = version_of(proposal, number)
     old = version_of(proposal, against if against is not None else max(number - 1, 1))
-    diff = geo.diff_layouts(
-        old.layout,
-        new.layout,
-        geo_site(proposal.round.site),
-        unit_costs=proposal.round.site.community.unit_costs,
-    )
-    return {"from": old.number, "to": new.number, **diff}
+    site = geo_site(proposal.round.site)
+    diff = geo.diff_layouts(old.layout, new.layout, site, unit_costs=proposal.round.site.community.unit_costs)
+    words = geo.describe_changes(diff, old.layout, new.layout, site, current_language().value)
+    return {"from": old.number, "to": new.number, **diff, "words": words}
 
 
 def chosen_version_number(proposal: Proposal) -> int | None:

@@ -4,7 +4,18 @@ Pure Python (shapely, pyproj, folium); it imports nothing from Flask.
 """
 
 from geo.codes import Code, Severity
-from geo.describe import describe_layout
+from geo.describe import (
+    describe_changes,
+    describe_layout,
+    describe_needs,
+    describe_pin,
+    describe_point,
+    describe_site,
+    feature_places,
+    place_code,
+    place_names,
+    place_points,
+)
 from geo.diff import diff_layouts
 from geo.findings import Finding, Report
 from geo.kinds import Kind
@@ -40,11 +51,20 @@ __all__ = [
     "SitePlanImage",
     "comparison_map",
     "compute_metrics",
+    "describe_changes",
     "describe_layout",
+    "describe_needs",
+    "describe_pin",
+    "describe_point",
+    "describe_site",
     "diff_layouts",
     "diff_map",
+    "feature_places",
     "layout_map",
     "layout_svg",
+    "place_code",
+    "place_names",
+    "place_points",
     "side_by_side",
     "site_plan_map",
     "validate_layout",

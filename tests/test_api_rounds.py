@@ -414,6 +414,12 @@ def test_versions_diffs_and_layouts(client, community, make_round, designer, mak
         "bench-1"
     ]
     assert diff["added"] == [] and diff["removed"] == []
+    # and in words, in the language the program asks for
+    assert "移动：座椅（东侧）向北移了 3 米。" in diff["words"]
+    in_english = client.get(
+        f"/api/v1/proposals/{proposal['id']}/versions/2/diff", headers={**reader, "Accept-Language": "en"}
+    ).get_json()
+    assert "Moved: Bench, along the east side, 3 m to the north." in in_english["words"]
     assert (
         client.get(f"/api/v1/proposals/{proposal['id']}/versions/9/diff", headers=reader).status_code == 404
     )

@@ -286,11 +286,11 @@ def test_the_proposal_page_lists_versions_and_diffs_any_two(
         "reshaped": "0",
         "unchanged": counts["unchanged"],
     }
-    assert (
-        "<code>bench-1</code>" in page
-        and "<code>lawn</code>" in page
-        and "<code>court</code> (2.0 m)" in page
-    )
+    # Said in words: what, where, how far and which way.
+    words = re.search(r'data-testid="diff-words">(.*?)</ul>', page, re.S).group(1)
+    assert "<li>Added: Bench, along the east side.</li>" in words
+    assert "<li>Removed: Lawn, in the north-west corner.</li>" in words
+    assert "<li>Moved: Half court, in the middle, 2 m to the east.</li>" in words
     assert '<span class="up">+3</span>' in diff_row(page, "seats")  # bench-1's three seats
     assert re.search(r'<option value="1" selected>Version 1</option>', page)
     assert re.search(r'<select name="to">.*?<option value="2" selected>', page, re.S)
@@ -301,7 +301,7 @@ def test_the_proposal_page_lists_versions_and_diffs_any_two(
     page = html(client.get(f"/proposals/{proposal.id}?from=2&to=1"))
     counts = dict(re.findall(r'data-count="(\w+)"><strong>(\d+)</strong>', page))
     assert (counts["added"], counts["removed"]) == ("1", "1")
-    assert "<code>lawn</code>" in page
+    assert "<li>Added: Lawn, in the north-west corner.</li>" in page  # the lawn comes back
     assert '<span class="down">−3</span>' in diff_row(page, "seats")
 
 

@@ -143,7 +143,8 @@ def test_comments_anchor_to_a_feature_or_a_point(live_client, people, hearing):
     assert on_feature["comment"]["anchor"] == {"feature_id": "bench-1"}
     point = g.lonlat(1, 1)
     on_point = send(resident, hearing, "here", client_id="c-2", anchor={"point": point})
-    assert on_point["comment"]["anchor"] == {"point": point}
+    # the server says which part of the site the spot is in, for pages to name it in words
+    assert on_point["comment"]["anchor"] == {"point": point, "place": "cc"}
     missing = send(
         resident, hearing, "?", client_id="c-3", proposal_id=proposal_id, anchor={"feature_id": "nope"}
     )

@@ -143,12 +143,14 @@ def test_the_profile_is_saved(client, make_user, login):
             "age_band_consent": "y",
             "language": "en",
             "large_text": "y",
+            "high_contrast": "y",
         },
     )
     assert response.status_code == 302
     db.session.expire_all()
     saved = db.session.get(User, user.id)
     assert (saved.name, saved.age_band, saved.language, saved.large_text) == ("New Name", "60_79", "en", True)
+    assert saved.high_contrast is True
 
 
 def test_the_profile_shows_roles_per_community(client, community, make_user, login):
@@ -199,6 +201,28 @@ def test_large_text_turns_on_and_off(client, make_user, login):
     assert db.session.get(User, user.id).large_text is True
     client.post("/preferences/large-text", data={"on": "0"})
     assert 'class="large-text"' not in page(client.get("/"))
+
+
+def test_the_elder_mode_brings_read_aloud_and_high_contrast_is_a_choice_of_its_own(client, make_user, login):
+    user = make_user()
+    login(user)
+    home = page(client.get("/", headers={"Accept-Language": "en"}))
+    assert "read_aloud.js" not in home and "data-label-read-aloud" not in home
+    client.post("/preferences/large-text", data={"on": "1"})
+    home = page(client.get("/"))
+    assert "js/read_aloud.js" in home and 'data-label-read-aloud="朗读"' in home
+    assert "这台设备没有朗读中文的语音" in home  # said where the device has no Chinese voice
+    client.post("/preferences/high-contrast", data={"on": "1", "next": "/profile"})
+    assert 'class="large-text high-contrast"' in page(client.get("/"))
+    client.post("/preferences/large-text", data={"on": "0"})
+    assert '<html lang="zh-CN" class="high-contrast">' in page(client.get("/"))
+    db.session.expire_all()
+    saved = db.session.get(User, user.id)
+    assert (saved.large_text, saved.high_contrast) == (False, True)
+    # A new browser of the same person starts with the account's choice.
+    browser = client.application.test_client()
+    browser.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert 'class="high-contrast"' in page(browser.get("/"))
 
 
 def test_an_unknown_page_is_a_404_page(client):

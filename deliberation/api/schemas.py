@@ -36,7 +36,8 @@ class UserSchema(Schema):
         metadata={"description": "false for a resident under 14 until a guardian has consented"},
     )
     language = fields.Str()
-    large_text = fields.Bool()
+    large_text = fields.Bool(metadata={"description": "the elder mode: large text and targets, read-aloud"})
+    high_contrast = fields.Bool()
     memberships = fields.List(fields.Nested(MembershipSchema))
 
 

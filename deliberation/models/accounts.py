@@ -49,7 +49,8 @@ class User(UserMixin, db.Model):
     guardian_name: Mapped[str | None] = mapped_column(String(80))
     guardian_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     language: Mapped[str] = mapped_column(String(8), default=Language.ZH_CN.value)
-    large_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    large_text: Mapped[bool] = mapped_column(Boolean, default=False)  # the elder mode
+    high_contrast: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set when a moderator chose this password (a resident who forgot theirs): until the
     # person picks their own, their secret choices are not shown to whoever logs in.
     password_set_by_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

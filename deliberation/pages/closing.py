@@ -230,7 +230,7 @@ def render_notice(round_id: int, *, pdf: bool) -> str:
         now=utcnow(),
         other_languages=[lang for lang in Language if lang != current_language()],
         # A printed notice looks the same for everyone: no large text in the PDF.
-        **({"large_text": False} if pdf else {}),
+        **({"large_text": False, "high_contrast": False} if pdf else {}),
     )
 
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+import geo
 from deliberation import hearings, joining
 from deliberation.accounts import require_role
 from deliberation.enums import HearingState, Phase, ProposalStatus, ReactionKind, Role
@@ -26,7 +27,7 @@ from deliberation.labels import PHASE_NAMES, STAKEHOLDER_NAMES
 from deliberation.live import HearingNamespace
 from deliberation.live_schemas import PollSchema, SlotSchema
 from deliberation.lookup import get_or_404
-from deliberation.map_views import map_options
+from deliberation.map_views import MapWords, map_options
 from deliberation.models import Hearing, Proposal, Round
 from deliberation.pages.community import join_from_hearing
 from deliberation.privacy import sees_people
@@ -34,7 +35,6 @@ from deliberation.publish import NAMESPACE, Event
 from deliberation.rounds import require_member
 from deliberation.sites import geo_site
 from geo import maps
-from geo.kinds import kind_of, spec
 from geo.maps import MapParts
 
 bp = Blueprint("hearing_pages", __name__)
@@ -109,6 +109,8 @@ def script_text() -> dict[str, str]:
         "anchor_none": _("Not anchored: tap a feature or a spot on the map."),
         "anchor_feature": _("On: %(feature)s (%(proposal)s)"),
         "anchor_point": _("On a spot on the map"),
+        "anchor_place": _("On a spot %(place)s"),
+        "map_words": _("The map in words"),
         "show_on_map": _("Show on the map"),
         "no_comments": _("No comments yet."),
         "no_questions": _("No questions yet. Tick “This is a question” when you ask one."),
@@ -140,23 +142,6 @@ def script_text() -> dict[str, str]:
         "presence": _("%(n)s here"),
         "timezone": _("Your time zone: %(zone)s"),
     }
-
-
-def feature_names(proposal: Proposal) -> dict[str, str]:
-    """Each feature of a proposal's latest layout by id, named as the map's tooltip names it."""
-    layout = proposal.latest_version.layout if proposal.latest_version else {}
-    language = current_language().value
-    names = {}
-    for feature in layout.get("features", []) if isinstance(layout, dict) else []:
-        props = feature.get("properties") or {}
-        fid = feature.get("id") if feature.get("id") is not None else props.get("id")
-        kind = kind_of(props.get("kind"))
-        if fid is None or kind is None:
-            continue
-        label = props.get("label")
-        name = spec(kind).name(language)
-        names[str(fid)] = f"{name}: {label}" if isinstance(label, str) and label.strip() else name
-    return names
 
 
 def map_proposals(hearing: Hearing) -> list[Proposal]:
@@ -195,6 +180,8 @@ def join_qr(hearing: Hearing) -> str:
 def live_config(hearing: Hearing, proposals: list[Proposal], *, moderator: bool) -> dict[str, Any]:
     """The data island of a live page: ids, event names, labels, strings and the running order."""
     index = {p.id: i for i, p in enumerate(proposals)}
+    site = geo_site(hearing.round.site)
+    language = current_language().value
     return {
         "hearing_id": hearing.id,
         "round_id": hearing.round_id,
@@ -226,9 +213,16 @@ def live_config(hearing: Hearing, proposals: list[Proposal], *, moderator: bool)
             for slot in hearing.slots
         ],
         "proposals": {
-            str(p.id): {"title": p.title, "group": f"proposal-{index[p.id]}", "features": feature_names(p)}
+            str(p.id): {
+                "title": p.title,
+                "group": f"proposal-{index[p.id]}",
+                # each feature named with where it is, and the whole layout in words
+                "features": geo.feature_places(p.latest_version.layout, site, language),
+                "words": geo.describe_layout(p.latest_version.layout, site, language),
+            }
             for p in proposals
         },
+        "places": geo.place_names(language),
         "reactions": [
             {"kind": kind.value, "symbol": REACTION_SYMBOLS[kind], "label": label}
             for kind, label in reaction_names().items()
@@ -244,8 +238,16 @@ def _page(template: str, hearing: Hearing, *, moderator: bool, **extra: Any) -> 
     parts = hearing_map(hearing, proposals) if proposals else None
     config = live_config(hearing, proposals, moderator=moderator)
     config["map_name"] = parts.map_name if parts else None
+    words = MapWords([], [(p.title, config["proposals"][str(p.id)]["words"]) for p in proposals])
     return render_template(
-        template, hearing=hearing, round=hearing.round, proposals=proposals, map=parts, config=config, **extra
+        template,
+        hearing=hearing,
+        round=hearing.round,
+        proposals=proposals,
+        map=parts,
+        map_words_of_hearing=words,
+        config=config,
+        **extra,
     )
 
 

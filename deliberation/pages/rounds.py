@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
+import geo
 from deliberation import (
     asking,
     ballots,
@@ -35,7 +36,15 @@ from deliberation.i18n import current_language
 from deliberation.labels import PHASE_NAMES, age_group_name
 from deliberation.live import HearingNamespace
 from deliberation.lookup import get_or_404, round_for_reading
-from deliberation.map_views import community_map, comparison_maps, round_map, site_map
+from deliberation.map_views import (
+    MapWords,
+    community_map,
+    comparison_maps,
+    layout_words,
+    round_map,
+    round_words,
+    site_map,
+)
 from deliberation.models import Community, Proposal, Round, Site
 from deliberation.pages.closing import plan_svg
 from deliberation.proposals import version_of
@@ -189,6 +198,8 @@ def round_page(round_id: int):
     whether_groups = ordered_groups(whether["by_age_band"])
     decision = decisions.standing_decision(round_)
     chosen = version_of(decision.proposal, decision.version_number) if decision else None
+    language = current_language().value
+    points = geo.place_points(geo_site(round_.site))
     return render_template(
         "round.html",
         round=round_,
@@ -199,6 +210,10 @@ def round_page(round_id: int):
         needs_layer=layer,
         need_colours=NEED_COLOURS,
         map=round_map(round_, active, layer),
+        map_words_of_round=round_words(round_, active, layer, language),
+        need_places={f["id"]: f["properties"]["place"] for f in layer["features"]},
+        place_points=points,
+        place_choices=[(code, words) for code, words in geo.place_names(language).items() if code in points],
         whether=whether,
         whether_groups=whether_groups,
         whether_group_names={key: age_group_name(key) for key in whether_groups},
@@ -255,6 +270,7 @@ def compare_page(round_id: int):
         chosen=chosen,
         versions=versions,
         maps=comparison_maps(round_, chosen) if len(chosen) >= 2 else None,
+        words=MapWords([], layout_words(geo_site(round_.site), chosen, current_language().value)),
         rows=comparison.metric_rows(
             [v.metrics if v else None for v in versions],
             budget_cny=round_.budget_cny,
@@ -345,6 +361,7 @@ def site_page(site_id: int):
         area_m2=geo_site(site).area_m2,
         constraints=constraints,
         map=site_map(site),
+        site_words=geo.describe_site(geo_site(site), current_language().value),
         rounds=rounds_by_site([site.id]).get(site.id, []),
         can_start_round=current_user.has_role(site.community_id, Role.MODERATOR),
     )

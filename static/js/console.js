@@ -165,7 +165,7 @@
 
   $("[data-testid=end-form]").addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!window.confirm(text.confirm_end)) return;
+    if (!(await window.jiayuanConfirm(event.submitter || $("[data-testid=end-hearing]"), text.confirm_end))) return;
     try {
       await window.jiayuanApi.post(config.urls.end);
       showError(null);

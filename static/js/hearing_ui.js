@@ -161,7 +161,9 @@
       return format(text.anchor_feature, { feature: name, proposal: proposal ? proposal.title : "" });
     }
     if (anchor.point) {
-      return text.anchor_point + (proposal ? " (" + proposal.title + ")" : "");
+      const place = anchor.place && config.places ? config.places[anchor.place] : null;
+      return (place ? format(text.anchor_place, { place: place }) : text.anchor_point)
+        + (proposal ? " (" + proposal.title + ")" : "");
     }
     return proposal ? proposal.title : null;
   }
@@ -190,7 +192,11 @@
       // The moderator still sees what was hidden.
       return comment.body ? [note, el("p", { class: "comment-body was-hidden", text: comment.body })] : [note];
     }
-    return [el("p", { class: "comment-body", "data-testid": "comment-body", text: comment.body || "" })];
+    // Read aloud (in the elder mode) as "who: what".
+    const who = comment.on_behalf_of || (comment.author || {}).name || config.text.a_neighbour;
+    return [el("p", {
+      class: "comment-body", "data-testid": "comment-body", "data-read-aloud": who + ":", text: comment.body || "",
+    })];
   }
 
   /**

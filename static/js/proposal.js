@@ -6,7 +6,7 @@
   if (!button) { return; }
   const status = document.getElementById("withdraw-status");
   button.addEventListener("click", async function () {
-    if (!window.confirm(button.dataset.confirm)) { return; }
+    if (!(await window.jiayuanConfirm(button, button.dataset.confirm))) { return; }
     button.disabled = true;
     try {
       await window.jiayuanApi.post(button.dataset.url);

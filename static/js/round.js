@@ -126,6 +126,7 @@
     dot.style.borderColor = data.need_colours[p.category] || data.need_colours.other;
     const body = document.createElement("div");
     body.className = "need-body";
+    body.dataset.readAloud = "";  // the elder mode's read-aloud button follows it
     const tag = document.createElement("span");
     tag.className = "tag";
     tag.textContent = data.category_names[p.category] || p.category;
@@ -133,12 +134,10 @@
     text.className = "need-text";
     text.textContent = p.text;
     body.append(tag, " ", text);
-    if (!feature.geometry) {
-      const where = document.createElement("span");
-      where.className = "muted need-where";
-      where.textContent = " (" + S.whole_site + ")";
-      body.append(where);
-    }
+    const where = document.createElement("span");
+    where.className = "muted need-where";
+    where.textContent = " (" + (p.place || S.whole_site) + ")";
+    body.append(where);
     const support = document.createElement("span");
     support.className = "need-support";
     const count = document.createElement("span");
@@ -223,6 +222,7 @@
       pending.clearLayers();
       if (canDraw) { map.pm.disableDraw(); }
       map.getContainer().classList.toggle("picking", mode === "point");
+      partField.hidden = mode !== "part";
       if (mode === "point") {
         say(status, S.click_map);
       } else if (mode === "rectangle") {
@@ -231,10 +231,25 @@
       } else if (mode === "polygon") {
         map.pm.enableDraw("Polygon", { allowSelfIntersection: false, pathOptions: pendingStyle });
         say(status, S.draw_polygon);
+      } else if (mode === "part") {
+        placePart();
       } else {
         say(status, S.site_chosen);
       }
     }
+
+    // Without a pointer: a part of the site from a list puts the pin in the middle of that part.
+    const partField = document.getElementById("need-part-field");
+    const partSelect = needForm.elements.part;
+    function placePart() {
+      const point = data.place_points[partSelect.value];
+      pending.clearLayers();
+      geometry = { type: "Point", coordinates: point };
+      L.circleMarker([point[1], point[0]], Object.assign({ radius: 10 }, pendingStyle)).addTo(pending);
+      say(status, S.part_chosen.replace("{place}", partSelect.selectedOptions[0].textContent), "ok");
+      needForm.dataset.placed = "part";
+    }
+    partSelect.addEventListener("change", placePart);
 
     needForm.querySelectorAll("input[name=place]").forEach((input) => {
       input.addEventListener("change", () => { if (input.checked) { setMode(input.value); } });

@@ -50,8 +50,31 @@
   const box = feed.parentElement;
   if (window.ResizeObserver) new ResizeObserver(() => { box.scrollTop = box.scrollHeight; }).observe(box);
 
+  // The map in words, on request: the layout on the map now, for whoever cannot see it.
+  const wordsButton = $("[data-testid=screen-words-toggle]");
+  const wordsPanel = $("[data-testid=screen-words]");
+  let proposalShown = config.slots.length ? config.slots[0].proposal_id : Object.keys(config.proposals)[0];
+  function showWords() {
+    const proposal = config.proposals[String(proposalShown)];
+    wordsPanel.querySelector("[data-role=title]").textContent = proposal ? proposal.title : "";
+    wordsPanel.querySelector("[data-role=sentences]").replaceChildren(
+      ...(proposal ? proposal.words : []).map((sentence) => el("li", { text: sentence })));
+  }
+  if (wordsButton) {
+    wordsButton.addEventListener("click", () => {
+      const open = wordsPanel.hidden;
+      wordsPanel.hidden = !open;
+      wordsButton.setAttribute("aria-expanded", String(open));
+      if (open) showWords();
+    });
+  }
+
   function showSlot(slot) {
     slotBar.set(slot);
+    if (slot && slot.proposal_id !== null) {
+      proposalShown = slot.proposal_id;
+      if (wordsPanel && !wordsPanel.hidden) showWords();
+    }
     if (hearingMap && slot && slot.proposal_id !== null) hearingMap.show(slot.proposal_id);
     if (slot && slot.state === "ended") ui.showBanner(config, config.text.ended);
   }

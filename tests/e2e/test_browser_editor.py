@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from deliberation import demo
 from tests.e2e.conftest import new_context, wait_until
@@ -323,8 +324,17 @@ def test_a_designer_withdraws_a_proposal_from_its_page(page, live_server, propos
     log_in(page, base, "designer2@demo.jiayuan.cn")
     page.goto(f"{base}/proposals/{proposal['id']}")
     assert page.inner_text("[data-testid=proposal-status]") == "有效"
-    page.once("dialog", lambda dialog: dialog.accept())
+    # Asked in the page, not in a pop-up window: Escape (or Cancel) withdraws nothing and
+    # gives the focus back to the button; "Yes" withdraws.
     page.click("[data-testid=withdraw]")
+    expect(page.get_by_test_id("confirm-box")).to_contain_text("撤回")
+    assert page.evaluate("document.activeElement.dataset.testid") == "confirm-yes"
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("confirm-box")).to_have_count(0)
+    assert page.evaluate("document.activeElement.dataset.testid") == "withdraw"
+    assert page.inner_text("[data-testid=proposal-status]") == "有效"
+    page.click("[data-testid=withdraw]")
+    page.click("[data-testid=confirm-yes]")
     wait_until(
         page, "document.querySelector('[data-testid=proposal-status]')?.textContent.trim() === '已撤回'"
     )

@@ -423,9 +423,10 @@ def run_the_story(base: str, axe: AxeLog, person) -> None:
     assert "张奶奶" in wang.flashes()
     wang.go(f"/rounds/{round_id}/tally")
     assert wang.page.inner_text("[data-testid=tally-ballots]").strip() == "3"
-    wang.page.once("dialog", lambda dialog: dialog.accept())
+    wang.page.click("[data-testid=close-ballots]")
+    # asked in the page, not in a pop-up window
     with wang.page.expect_navigation():
-        wang.page.click("[data-testid=close-ballots]")
+        wang.page.click("[data-testid=confirm-yes]")
     wang.page.locator("[data-testid=tally-summary]").wait_for()
     wang.check("the count, once the ballots closed")
 

@@ -1,12 +1,15 @@
-"""axe-core over every page of the product, with data in it, in both languages, on a desktop
-and a phone, with normal and large text.
+"""Accessibility in the browser, every page with data in it: axe-core, the elder mode
+measured against the aging-friendly figures, high contrast, read-aloud, and no pop-ups.
 
 The demo is brought to what a neighbourhood really holds: a hearing with many comments
 (one carrying a long link), a round in each phase up to a decided one. Every page is
-checked in four settings that together cover every pair of the three choices (language,
-screen, text size): Chinese on a desktop with normal text, Chinese on a phone with large
-text, English on a desktop with large text, English on a phone with normal text. No serious
-or critical violation anywhere; the count per page is printed.
+checked in four settings that together cover every pair of language, screen and text size
+(and every pair of each with contrast, but for screen and contrast): Chinese on a desktop,
+normal text and contrast; Chinese on a phone in the elder mode with high contrast; English
+on a desktop in the elder mode; English on a phone with high contrast. No serious or
+critical violation anywhere (in high contrast, text under WCAG's enhanced 7:1 is one);
+the count per page is printed. In the elder mode every page is also measured against the
+MIIT figures (tests/e2e/elder.py).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import socketio
 
 from tests.e2e.axe import AxeLog
 from tests.e2e.conftest import LiveServer, free_port, new_context, prepare_database, server_environment
+from tests.e2e.elder import measure
 from tests.e2e.test_live_servers import decide_demo_round
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +45,8 @@ LONG_LINK = "https://example.org/" + "court-plan-" * 30
 class Setting:
     language: str
     screen: str  # "desktop" or "phone"
-    large_text: bool
+    large_text: bool  # the elder mode
+    high_contrast: bool = False
 
     @property
     def viewport(self) -> dict:
@@ -49,14 +54,16 @@ class Setting:
 
     @property
     def name(self) -> str:
-        return f"{self.language} {self.screen} {'large' if self.large_text else 'normal'}"
+        return f"{self.language} {self.screen} {'elder' if self.large_text else 'normal'}" + (
+            " high-contrast" if self.high_contrast else ""
+        )
 
 
 SETTINGS = [
-    Setting("zh-CN", "desktop", False),
-    Setting("zh-CN", "phone", True),
-    Setting("en", "desktop", True),
-    Setting("en", "phone", False),
+    Setting("zh-CN", "desktop", large_text=False),
+    Setting("zh-CN", "phone", large_text=True, high_contrast=True),
+    Setting("en", "desktop", large_text=True),
+    Setting("en", "phone", large_text=False, high_contrast=True),
 ]
 
 
@@ -141,11 +148,15 @@ def world(tmp_path_factory) -> Iterator[World]:
 class Visitor:
     """Someone in one setting: their own browser context, language and text size chosen on the page."""
 
-    def __init__(self, browser, base: str, email: str | None, setting: Setting, axe: AxeLog):
+    def __init__(
+        self, browser, base: str, email: str | None, setting: Setting, axe: AxeLog, short_of: dict[str, list]
+    ):
         self.context = new_context(browser, viewport=setting.viewport, locale=setting.language)
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
-        self.base, self.setting, self.axe = base, setting, axe
+        self.base, self.setting, self.axe, self.short_of = base, setting, axe, short_of
+        # No pop-up window anywhere (the aging-friendly rules): a dialog would fail the run.
+        self.page.on("dialog", lambda dialog: short_of.setdefault("pop-ups", []).append(dialog.message))
         if email is not None:
             self.page.goto(base + "/login")
             self.page.fill("input[name=email]", email)
@@ -154,18 +165,23 @@ class Visitor:
             self.page.wait_for_url(base + "/")
         else:
             self.page.goto(base + "/login")
-        self.page.click(f"[data-testid=language-{setting.language}]")
-        self.page.wait_for_load_state("load")
-        if (
-            self.page.get_attribute("[data-testid=large-text]", "aria-pressed") == "true"
-        ) != setting.large_text:
-            self.page.click("[data-testid=large-text]")
-            self.page.wait_for_load_state("load")
+        with self.page.expect_navigation():
+            self.page.click(f"[data-testid=language-{setting.language}]")
+        for choice, on in (("large-text", setting.large_text), ("high-contrast", setting.high_contrast)):
+            # Chosen in this browser, kept in its session: without a choice of its own a
+            # browser follows the account, which the same person's other settings change.
+            pressed = self.page.get_attribute(f"[data-testid={choice}]", "aria-pressed") == "true"
+            for _ in range(2 if pressed == on else 1):
+                with self.page.expect_navigation():
+                    self.page.click(f"[data-testid={choice}]")
 
     def check(self, path: str, note: str = "") -> None:
         response = self.page.goto(self.base + path)
         assert response is not None and response.status < 400, (path, response and response.status)
-        self.axe.check(self.page, f"{path}{note} ({self.setting.name})")
+        name = f"{path}{note} ({self.setting.name})"
+        self.axe.check(self.page, name, enhanced_contrast=self.setting.high_contrast)
+        if self.setting.large_text:
+            self.short_of[name] = measure(self.page)
 
     def close(self) -> None:
         self.context.close()
@@ -214,11 +230,12 @@ DECIDED_PAGES = [
 
 def test_every_page_in_every_setting_has_no_serious_accessibility_violation(browser, world):
     axe = AxeLog()
+    short_of: dict[str, list] = {}  # what falls short of the elder mode's figures, by page
     visitors: dict[tuple[str | None, Setting], Visitor] = {}
     try:
         for whom, paths in pages_for(world).items():
             for setting in SETTINGS:
-                visitor = Visitor(browser, world.base, whom, setting, axe)
+                visitor = Visitor(browser, world.base, whom, setting, axe, short_of)
                 visitors[(whom, setting)] = visitor
                 for path in paths:
                     visitor.check(path)
@@ -230,5 +247,12 @@ def test_every_page_in_every_setting_has_no_serious_accessibility_violation(brow
         for visitor in visitors.values():
             visitor.close()
         print(axe.report())
+        print(f"elder mode: {len(short_of)} pages measured, {sum(map(len, short_of.values()))} shortfalls")
+        for name, found in short_of.items():
+            if found:
+                print(f"  {name}: {len(found)}", *sorted(set(found))[:8], sep="\n    ")
     assert len(axe.pages) == 4 * (sum(len(p) for p in pages_for(world).values()) + len(DECIDED_PAGES))
     assert axe.blocking() == {}, axe.blocking()
+    # Half the settings are in the elder mode: each of their pages was measured.
+    assert len(short_of) == len(axe.pages) // 2
+    assert {name: found for name, found in short_of.items() if found} == {}
