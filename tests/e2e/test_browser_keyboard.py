@@ -12,7 +12,6 @@ with the other browser tests: numbers are compared before and after, never taken
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -21,6 +20,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import new_context, wait_until
 from tests.e2e.test_browser_closing import RATIONALE, bearer, call, fresh_deciding_round
 from tests.e2e.test_browser_rounds import new_member
+from tests.e2e.test_live_servers import create_hearing
 
 pytestmark = pytest.mark.e2e
 
@@ -143,15 +143,7 @@ def test_a_resident_takes_part_with_the_keyboard_alone(keyboard_page, live_serve
     assert text in spoken["text"] and place in spoken["text"] and spoken["lang"] == "zh-CN"
 
     # A comment in a hearing.
-    hearing = call(
-        "POST",
-        f"{base}/api/v1/rounds/{HALF_COURT}/hearings",
-        bearer(base, "moderator@demo.jiayuan.cn"),
-        title="键盘听证 Keyboard hearing",
-        starts_at=datetime.now(UTC).isoformat(),
-        place="活动室",
-    )
-    page.goto(f"{base}/hearings/{hearing['id']}")
+    page.goto(f"{base}/hearings/{create_hearing(base)}")  # on the half court
     expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "connected")
     tab_to(page, "[data-testid=compose-body]")
     comment = f"晚上灯光再亮一些 {uuid.uuid4().hex[:6]}"
@@ -236,14 +228,7 @@ def test_read_aloud_says_so_where_the_device_cannot(browser, live_server, device
 def test_the_big_screen_says_its_map_in_words_on_request(browser, live_server):
     base = live_server.url
     moderator = bearer(base, "moderator@demo.jiayuan.cn")
-    hearing = call(
-        "POST",
-        f"{base}/api/v1/rounds/{HALF_COURT}/hearings",
-        moderator,
-        title="投影 Projector",
-        starts_at=datetime.now(UTC).isoformat(),
-        place="活动室",
-    )
+    hearing_id = create_hearing(base)  # on the half court
     # no running order yet: the map shows the round's first active proposal
     proposals = call("GET", f"{base}/api/v1/rounds/{HALF_COURT}/proposals", moderator)["proposals"]
     first = min((p for p in proposals if p["status"] == "active"), key=lambda p: p["id"])
@@ -251,7 +236,7 @@ def test_the_big_screen_says_its_map_in_words_on_request(browser, live_server):
     page = context.new_page()
     try:
         keyboard_log_in(page, base, "moderator@demo.jiayuan.cn")
-        page.goto(f"{base}/hearings/{hearing['id']}/screen")
+        page.goto(f"{base}/hearings/{hearing_id}/screen")
         panel = page.get_by_test_id("screen-words")
         expect(panel).to_be_hidden()
         tab_to(page, "[data-testid=screen-words-toggle]")
