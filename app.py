@@ -19,6 +19,7 @@ from deliberation import (
     health,
     i18n,
     live,
+    live_json,
     live_upkeep,
     offload,
     pages,
@@ -72,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        json=live_json,
         client_manager=(
             HearingQueueManager(redis_url, channel=channel, on_return=lambda: live_upkeep.sync_served(app))
             if redis_url

@@ -229,7 +229,51 @@ def fresh_postgres_database(url: str) -> tuple[str, Callable[[], None]]:
     return admin.set(database=name).render_as_string(hide_password=False), drop
 
 
-def start_jiayuan(folder: Path, database: str, listener_accounts: int, commenters: int) -> Setup:
+# Old comments, written straight to the database: the rate limit is for people typing now.
+HISTORY_SCRIPT = """
+import sys
+from datetime import UTC, datetime, timedelta
+from app import create_app
+from deliberation.extensions import db
+from deliberation.hearings import comments_changed, next_comment_seq
+from deliberation.models import Comment, Hearing, Membership
+hearing_id, count = int(sys.argv[1]), int(sys.argv[2])
+with create_app().app_context():
+    hearing = db.session.get(Hearing, hearing_id)
+    members = db.session.query(Membership).filter_by(community_id=hearing.round.community_id)
+    authors = [m.user_id for m in members]
+    previous = None
+    start = datetime.now(UTC) - timedelta(hours=2)  # said earlier: no rate limit counts them
+    for n in range(count):
+        seq = next_comment_seq(hearing.round_id)
+        db.session.add(Comment(
+            round_id=hearing.round_id, hearing_id=hearing_id, seq=seq, prev_seq=previous,
+            client_id=f"history-{n}", author_id=authors[n % len(authors)],
+            created_at=start + timedelta(seconds=n),
+            body=f"第{n + 1}条意见：篮球场边多放几张长椅，晚上的灯也要亮一点。An earlier comment, {n + 1}."))
+        previous = seq
+    comments_changed(hearing_id)
+    db.session.commit()
+"""
+
+
+def seed_history(env: dict[str, str], hearing_id: int, count: int) -> None:
+    """``count`` comments in the hearing before anyone joins (a hearing that has run a while)."""
+    done = subprocess.run(
+        [sys.executable, "-c", HISTORY_SCRIPT, str(hearing_id), str(count)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=300,
+        preexec_fn=die_with_parent,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"seeding the history failed:\n{done.stderr.decode()[-3000:]}")
+
+
+def start_jiayuan(
+    folder: Path, database: str, listener_accounts: int, commenters: int, history: int = 0
+) -> Setup:
     """A fresh ``python app.py`` with the demo, a hearing on round 1 and the bench's accounts."""
     cleanup: list[Callable[[], None]] = []
     if database.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
@@ -279,6 +323,8 @@ def start_jiayuan(folder: Path, database: str, listener_accounts: int, commenter
             email = f"bench-listener-{index}-{tag}@example.com"
             api.sign_up(email, f"Listener {index} 听众", BENCH_PASSWORD)
             setup.listener_tokens.append(api.login(email, BENCH_PASSWORD))
+        if history:
+            seed_history(env, setup.hearing_id, history)
     except BaseException:
         setup.close()
         raise
@@ -669,7 +715,7 @@ def commenter_count(args: argparse.Namespace) -> int:
 
 def one_run(kind: str, run: int, args: argparse.Namespace, commenters: int, folder: Path) -> RunResult:
     if kind == "jiayuan":
-        setup = start_jiayuan(folder, args.database, args.listener_accounts, commenters)
+        setup = start_jiayuan(folder, args.database, args.listener_accounts, commenters, args.history)
     else:
         setup = start_bare(folder, commenters)
     try:
@@ -730,6 +776,7 @@ def summarise(results: list[RunResult], args: argparse.Namespace) -> dict[str, A
     kinds = [k for k in ("jiayuan", "bare") if any(r.server == k for r in results)]
     summary: dict[str, Any] = {
         "listeners": args.listeners,
+        "history": args.history,
         "rate": args.rate,
         "seconds": args.seconds,
         "commenters": results[0].commenters if results else 0,
@@ -810,6 +857,9 @@ def main() -> int:
     parser.add_argument("--database", default="sqlite", help="sqlite, or a postgresql:// URL")
     parser.add_argument("--json", action="store_true", help="also print a JSON summary")
     parser.add_argument("--listener-accounts", type=int, default=20, help="accounts the listeners share")
+    parser.add_argument(
+        "--history", type=int, default=0, help="comments the hearing holds before anyone joins (Jiayuan)"
+    )
     parser.add_argument("--connect-concurrency", type=int, default=50, help="connections opening at once")
     parser.add_argument("--ack-timeout", type=float, default=60.0, help="seconds to wait for each ack")
     parser.add_argument(

@@ -8,7 +8,11 @@ Socket.IO event or an HTTP request) commits, and the events queued here with
 from __future__ import annotations
 
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +27,7 @@ from deliberation.audit import record
 from deliberation.enums import HearingState, Phase, PollState, ProposalStatus, ReactionKind, Role, values
 from deliberation.errors import Conflict, InvalidInput, NotAllowed, NotFound, TooManyRequests
 from deliberation.extensions import db
+from deliberation.live_json import Fragment, fragment
 from deliberation.models import (
     Comment,
     Hearing,
@@ -409,6 +414,7 @@ def add_comment(
     )
     db.session.add(comment)
     db.session.flush()
+    comments_changed(hearing.id)
     publish_comment(comment, hearing.id)
     return comment, True
 
@@ -420,6 +426,55 @@ def publish_comment(comment: Comment, hearing_id: int) -> None:
     publish_after_commit(
         db.session, Event.COMMENT, without_people(named), room=hearing_public_room(hearing_id)
     )
+
+
+def comments_changed(hearing_id: int) -> None:
+    """What a joiner receives of the hearing changed: every worker's latest page is stale."""
+    db.session.execute(update(Hearing).where(Hearing.id == hearing_id).values(revision=Hearing.revision + 1))
+
+
+# Each worker's latest page of each hearing, per view, encoded once (see latest_page).
+_LATEST_PAGES: OrderedDict[tuple[int, str, str], _LatestPage] = OrderedDict()
+_LATEST_PAGES_LOCK = threading.Lock()
+LATEST_PAGES_KEPT = 256
+# A page is rebuilt at least this often (seconds): what changes without a revision (a
+# person's new name, say) shows within it.
+LATEST_PAGE_MAX_AGE = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class _LatestPage:
+    revision: int
+    made_at: float
+    comments: Fragment
+    has_more: bool
+
+
+def latest_page(hearing: Hearing, *, for_moderator: bool, with_people: bool) -> tuple[Fragment, bool]:
+    """The latest comments as a joiner without ``after_seq`` receives them, encoded once per
+    change of the hearing (its revision) and view: a thousand phones reconnecting together
+    after the community room's Wi-Fi dropped cost one page, not a thousand."""
+    # The join code too: ids repeat across databases (a test's, a restored backup's).
+    key = (
+        hearing.id,
+        hearing.join_code,
+        "moderator" if for_moderator else "people" if with_people else "public",
+    )
+    now = time.monotonic()
+    with _LATEST_PAGES_LOCK:
+        kept = _LATEST_PAGES.get(key)
+    if kept is not None and kept.revision == hearing.revision and now - kept.made_at < LATEST_PAGE_MAX_AGE:
+        return kept.comments, kept.has_more
+    # Read after the revision: the page holds at least what that revision says (a change
+    # committed in between only makes the next joiner build it again).
+    comments, has_more = comments_after(hearing, None, for_moderator=for_moderator, with_people=with_people)
+    page = _LatestPage(hearing.revision, now, fragment(comments), has_more)
+    with _LATEST_PAGES_LOCK:
+        _LATEST_PAGES[key] = page
+        _LATEST_PAGES.move_to_end(key)
+        while len(_LATEST_PAGES) > LATEST_PAGES_KEPT:
+            _LATEST_PAGES.popitem(last=False)
+    return page.comments, page.has_more
 
 
 def _replay_query(hearing: Hearing):
@@ -494,6 +549,7 @@ def hide_comment(comment: Comment, reason: str, *, by: User) -> Comment:
     comment.hidden_at = utcnow()
     comment.hidden_reason = reason
     comment.hidden_by_id = by.id
+    comments_changed(hearing.id)
     publish_after_commit(
         db.session,
         Event.COMMENT_HIDDEN,
@@ -521,6 +577,7 @@ def _require_taking_part(user: User, comment: Comment) -> Hearing:
 
 
 def _counts(comment: Comment) -> dict[str, Any]:
+    comments_changed(comment.hearing_id)
     db.session.flush()
     db.session.refresh(comment)
     data = comment_dict(comment)

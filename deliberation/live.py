@@ -184,13 +184,12 @@ class HearingNamespace(Namespace):
             session[JOINED_KEY] = [*joined, hearing.id]
         hearings.arrive(hearing, request.sid, user)
         live_upkeep.LOCAL_SIDS.add(request.sid)
-        comments, has_more = hearings.comments_after(
-            hearing,
-            data["after_seq"],
-            for_moderator=hearings.is_moderator(user, hearing),
-            with_people=with_people,
-        )
         after = data["after_seq"]
+        view = {"for_moderator": hearings.is_moderator(user, hearing), "with_people": with_people}
+        if after is None:
+            comments, has_more = hearings.latest_page(hearing, **view)
+        else:
+            comments, has_more = hearings.comments_after(hearing, after, **view)
         hidden = hearings.hidden_up_to(hearing, after) if after is not None else []
         return {
             "state": hearings.hearing_state(hearing),

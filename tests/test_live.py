@@ -534,3 +534,61 @@ def test_a_client_back_from_a_gap_learns_what_was_hidden_meanwhile(live_client, 
     ack = back.emit("join", {"hearing_id": hearing.id, "after_seq": seen["seq"]})
     assert ack["comments"] == []
     assert ack["hidden"] == [{"id": seen["id"], "seq": seen["seq"], "reason": "insult"}]
+
+
+def test_a_joiner_always_gets_the_latest_page_as_it_is_now(live_client, people, hearing):
+    """Each worker keeps the latest page encoded once per change: every change a joiner
+    would see (a comment, a reaction, an upvote, a hide) reaches the next joiner, and each
+    view (moderator, members, outsiders) keeps its own."""
+
+    def latest(user):
+        ack = live_client(user).emit("join", {"hearing_id": hearing.id})
+        assert ack["ok"], ack
+        return ack["comments"]
+
+    resident = joined(live_client, people["resident"], hearing)
+    send(resident, hearing, "first")
+    assert [c["body"] for c in latest(people["neighbour"])] == ["first"]
+    question = send(resident, hearing, "why?", client_id="c-2", is_question=True)["comment"]
+    assert [c["body"] for c in latest(people["neighbour"])] == ["first", "why?"]
+    neighbour = joined(live_client, people["neighbour"], hearing)
+    neighbour.emit("react", {"comment_id": question["id"], "kind": "agree"})
+    assert latest(people["designer"])[-1]["reactions"] == {"agree": 1}
+    neighbour.emit("upvote", {"comment_id": question["id"]})
+    assert latest(people["designer"])[-1]["upvotes"] == 1
+    # outsiders are never told who wrote what, whoever joined before them
+    assert {c["author"]["name"] for c in latest(people["outsider"])} == {None}
+    assert {c["author"]["name"] for c in latest(people["neighbour"])} == {people["resident"].name}
+    moderator = joined(live_client, people["moderator"], hearing)
+    moderator.emit("hide", {"comment_id": question["id"], "reason": "off topic"})
+    hidden = latest(people["neighbour"])[-1]
+    assert (hidden["hidden"], hidden["body"]) == (True, None)
+    assert latest(people["moderator"])[-1]["body"] == "why?"  # the moderator still reads it
+    assert latest(people["outsider"])[-1]["body"] is None
+
+
+def test_a_change_made_by_another_worker_reaches_this_workers_joiners(live_client, people, hearing):
+    resident = joined(live_client, people["resident"], hearing)
+    send(resident, hearing, "first")
+    assert len(resident.emit("join", {"hearing_id": hearing.id})["comments"]) == 1
+    # Another worker stores a comment: this worker's encoded page is stale by the revision.
+    other = Comment(
+        round_id=hearing.round_id,
+        hearing_id=hearing.id,
+        seq=2,
+        prev_seq=1,
+        client_id="elsewhere",
+        author_id=people["neighbour"].id,
+        body="from the other worker",
+        created_at=datetime.now(UTC),
+    )
+    db.session.add(other)
+    db.session.execute(
+        Hearing.__table__.update().where(Hearing.id == hearing.id).values(revision=Hearing.revision + 1)
+    )
+    db.session.commit()
+    bodies = [
+        c["body"]
+        for c in live_client(people["designer"]).emit("join", {"hearing_id": hearing.id})["comments"]
+    ]
+    assert bodies == ["first", "from the other worker"]

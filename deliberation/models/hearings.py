@@ -45,6 +45,9 @@ class Hearing(db.Model):
     slot_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Counts every change to what a joiner is sent of its comments (a comment, a hide, a
+    # reaction, an upvote): a worker's encoded latest page is good while this is unchanged.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     round: Mapped[Round] = relationship()
     slots: Mapped[list[HearingSlot]] = relationship(
