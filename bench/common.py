@@ -48,16 +48,21 @@ def percentile(values: Iterable[float], q: float) -> float:
 def prepare_database(env: dict[str, str]) -> None:
     """The schema by its migrations and the demo, as the README's run command makes them."""
     for command in (["db", "upgrade"], ["seed-demo"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", *command],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            timeout=300,
-            preexec_fn=die_with_parent,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"flask {' '.join(command)} failed:\n{done.stderr.decode()[-3000:]}")
+        run_python(env, ["-m", "flask", *command], f"flask {' '.join(command)}")
+
+
+def run_python(env: dict[str, str], arguments: list[str], what: str) -> None:
+    """Python with these arguments in the project's folder (dying with the bench); its errors raised."""
+    done = subprocess.run(
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=300,
+        preexec_fn=die_with_parent,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{done.stderr.decode()[-3000:]}")
 
 
 class CountingHandler(logging.Handler):

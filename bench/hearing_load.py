@@ -112,6 +112,7 @@ from bench.common import (
     free_port,
     percentile,
     prepare_database,
+    run_python,
 )
 from deliberation.hearings import RATE_LIMITS
 
@@ -259,16 +260,7 @@ with create_app().app_context():
 
 def seed_history(env: dict[str, str], hearing_id: int, count: int) -> None:
     """``count`` comments in the hearing before anyone joins (a hearing that has run a while)."""
-    done = subprocess.run(
-        [sys.executable, "-c", HISTORY_SCRIPT, str(hearing_id), str(count)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        timeout=300,
-        preexec_fn=die_with_parent,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"seeding the history failed:\n{done.stderr.decode()[-3000:]}")
+    run_python(env, ["-c", HISTORY_SCRIPT, str(hearing_id), str(count)], "seeding the history")
 
 
 def start_jiayuan(
