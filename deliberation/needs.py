@@ -72,12 +72,17 @@ def needs_of(round_: Round) -> list[Need]:
 
 
 def need_feature(
-    need: Need, *, viewer: User | None = None, people_visible: bool | None = None
+    need: Need,
+    *,
+    viewer: User | None = None,
+    people_visible: bool | None = None,
+    site: geo.Site | None = None,
 ) -> dict[str, Any]:
     """A need as a GeoJSON Feature for the needs layer (no geometry: about the whole site).
 
     Its author is named to members of the round's community only (``people_visible``,
-    worked out from ``viewer`` when not given).
+    worked out from ``viewer`` when not given). ``site`` (the round's, built once for a
+    layer of needs) places it in words.
     """
     if people_visible is None:
         people_visible = sees_people(viewer, need.round.community_id)
@@ -96,7 +101,7 @@ def need_feature(
             "created_at": need.created_at.isoformat(),
             # Where it is, in words (the request's language): for whoever cannot see the map.
             "place": (
-                geo.describe_pin(need.geometry, geo_site(need.round.site), current_language().value)
+                geo.describe_pin(need.geometry, site or geo_site(need.round.site), current_language().value)
                 if need.geometry
                 else None
             ),
@@ -106,10 +111,10 @@ def need_feature(
 
 def needs_layer(round_: Round, *, viewer: User | None = None) -> dict[str, Any]:
     """Every need of a round as a FeatureCollection."""
+    people_visible, site = sees_people(viewer, round_.community_id), geo_site(round_.site)
     return {
         "type": "FeatureCollection",
         "features": [
-            need_feature(n, viewer=viewer, people_visible=sees_people(viewer, round_.community_id))
-            for n in needs_of(round_)
+            need_feature(n, viewer=viewer, people_visible=people_visible, site=site) for n in needs_of(round_)
         ],
     }
