@@ -577,7 +577,6 @@ def _require_taking_part(user: User, comment: Comment) -> Hearing:
 
 
 def _counts(comment: Comment) -> dict[str, Any]:
-    comments_changed(comment.hearing_id)
     db.session.flush()
     db.session.refresh(comment)
     data = comment_dict(comment)
@@ -594,6 +593,7 @@ def react(comment: Comment, kind: str, *, by: User, remove: bool = False) -> dic
         db.session.add(Reaction(comment_id=comment.id, user_id=by.id, kind=kind))
     elif existing is not None and remove:
         db.session.delete(existing)
+    comments_changed(hearing.id)
     counts = _counts(comment)
     publish_after_commit(db.session, Event.REACTIONS, counts, room=hearing_room(hearing.id))
     return counts
@@ -608,6 +608,7 @@ def upvote(comment: Comment, *, by: User) -> dict[str, Any]:
         raise NotAllowed(_("This is your own question: upvotes are for the questions of others."))
     if db.session.get(Upvote, (comment.id, by.id)) is None:
         db.session.add(Upvote(comment_id=comment.id, user_id=by.id))
+    comments_changed(hearing.id)
     counts = _counts(comment)
     publish_after_commit(db.session, Event.REACTIONS, counts, room=hearing_room(hearing.id))
     return counts

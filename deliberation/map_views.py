@@ -41,10 +41,9 @@ class MapWords:
 
 
 def round_words(
-    round_: Round, proposals: Sequence[Proposal], needs_layer: dict[str, Any], language: str
+    site: geo.Site, proposals: Sequence[Proposal], needs_layer: dict[str, Any], language: str
 ) -> MapWords:
-    """What the round's map shows, in words: the site today, where the needs are, each proposal."""
-    site = geo_site(round_.site)
+    """What a round's map shows, in words: the site today, where the needs are, each proposal."""
     needs = geo.describe_needs(
         [f["geometry"] for f in needs_layer["features"] if f["geometry"]], site, language
     )

@@ -110,7 +110,6 @@ def script_text() -> dict[str, str]:
         "anchor_feature": _("On: %(feature)s (%(proposal)s)"),
         "anchor_point": _("On a spot on the map"),
         "anchor_place": _("On a spot %(place)s"),
-        "map_words": _("The map in words"),
         "show_on_map": _("Show on the map"),
         "no_comments": _("No comments yet."),
         "no_questions": _("No questions yet. Tick “This is a question” when you ask one."),

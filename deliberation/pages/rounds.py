@@ -199,7 +199,8 @@ def round_page(round_id: int):
     decision = decisions.standing_decision(round_)
     chosen = version_of(decision.proposal, decision.version_number) if decision else None
     language = current_language().value
-    points = geo.place_points(geo_site(round_.site))
+    site = geo_site(round_.site)
+    points = geo.place_points(site)
     return render_template(
         "round.html",
         round=round_,
@@ -210,7 +211,7 @@ def round_page(round_id: int):
         needs_layer=layer,
         need_colours=NEED_COLOURS,
         map=round_map(round_, active, layer),
-        map_words_of_round=round_words(round_, active, layer, language),
+        map_words_of_round=round_words(site, active, layer, language),
         need_places={f["id"]: f["properties"]["place"] for f in layer["features"]},
         place_points=points,
         place_choices=[(code, words) for code, words in geo.place_names(language).items() if code in points],
