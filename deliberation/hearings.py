@@ -11,30 +11,38 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, select, update
 from sqlalchemy.orm import selectinload
 
 import geo
+from deliberation import presence
 from deliberation.accounts import require_role
 from deliberation.audit import record
 from deliberation.enums import HearingState, Phase, PollState, ProposalStatus, ReactionKind, Role, values
-from deliberation.errors import Conflict, InvalidInput, NotAllowed, NotFound, TooManyRequests
+from deliberation.errors import (
+    Conflict,
+    DomainError,
+    ErrorCode,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    TooManyRequests,
+)
 from deliberation.extensions import db
 from deliberation.live_json import Fragment, fragment
 from deliberation.models import (
     Comment,
     Hearing,
     HearingSlot,
+    MemberRole,
+    Membership,
     Poll,
     PollVote,
-    Presence,
     Proposal,
     Reaction,
     Round,
@@ -50,7 +58,6 @@ from deliberation.publish import (
     hearing_public_room,
     hearing_room,
     publish_after_commit,
-    publish_coalesced_after_commit,
 )
 from deliberation.rounds import require_member, require_phase
 from deliberation.sites import geo_site
@@ -203,6 +210,7 @@ def move_slot(hearing: Hearing, action: str, *, by: User, seconds: int | None = 
         _run_slot(hearing, None)
     else:
         raise InvalidInput(_("Unknown slot action."))
+    hearing_changed(hearing.id)
     state = slot_state(hearing)
     publish_after_commit(db.session, Event.SLOT, state, room=hearing_room(hearing.id))
     return state
@@ -217,6 +225,7 @@ def end_hearing(hearing: Hearing, *, by: User) -> Hearing:
     hearing.state = HearingState.ENDED.value
     for poll in db.session.scalars(select(Poll).where(Poll.hearing_id == hearing.id, Poll.state == "open")):
         poll.state, poll.closed_at = PollState.CLOSED.value, utcnow()
+    hearing_changed(hearing.id)
     publish_after_commit(db.session, Event.SLOT, slot_state(hearing), room=hearing_room(hearing.id))
     record(
         "hearing.ended", hearing, actor=by, community_id=hearing.round.community_id, round_id=hearing.round_id
@@ -414,7 +423,7 @@ def add_comment(
     )
     db.session.add(comment)
     db.session.flush()
-    comments_changed(hearing.id)
+    hearing_changed(hearing.id)
     publish_comment(comment, hearing.id)
     return comment, True
 
@@ -428,56 +437,169 @@ def publish_comment(comment: Comment, hearing_id: int) -> None:
     )
 
 
-def comments_changed(hearing_id: int) -> None:
-    """What a joiner receives of the hearing changed: every worker's latest page is stale."""
+def hearing_changed(hearing_id: int) -> None:
+    """What a joiner receives of the hearing changed (a comment, a hide, counts, the slot, a
+    poll): every worker's copy of what joiners get is stale."""
     db.session.execute(update(Hearing).where(Hearing.id == hearing_id).values(revision=Hearing.revision + 1))
 
 
-# Each worker's latest page of each hearing, per view, encoded once (see latest_page).
-_LATEST_PAGES: OrderedDict[tuple[int, str, str], _LatestPage] = OrderedDict()
-_LATEST_PAGES_LOCK = threading.Lock()
-LATEST_PAGES_KEPT = 256
-# A page is rebuilt at least this often (seconds): what changes without a revision (a
-# person's new name, say) shows within it.
-LATEST_PAGE_MAX_AGE = 30.0
+class RevisionCache:
+    """Values kept per key while the hearing's revision they were read at is current, and
+    for at most ``max_age`` seconds (what changes without a revision, a person's new name,
+    shows within it); the least recently used go first beyond ``kept`` keys."""
+
+    def __init__(self, *, kept: int, max_age: float = 30.0):
+        self.kept = kept
+        self.max_age = max_age
+        self._values: OrderedDict[tuple, tuple[int, float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, revision: int) -> Any:
+        with self._lock:
+            found = self._values.get(key)
+            if found is None or found[0] != revision or time.monotonic() - found[1] >= self.max_age:
+                return None
+            self._values.move_to_end(key)
+            return found[2]
+
+    def put(self, key: tuple, revision: int, value: Any) -> Any:
+        with self._lock:
+            self._values[key] = (revision, time.monotonic(), value)
+            self._values.move_to_end(key)
+            while len(self._values) > self.kept:
+                self._values.popitem(last=False)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
-class _LatestPage:
+class JoinFacts:
+    """What joining needs to know of a hearing, read in one query."""
+
+    id: int
+    join_code: str
     revision: int
-    made_at: float
+    round_id: int
+    community_id: int
+    phase: str
+
+
+@dataclass(frozen=True, slots=True)
+class JoinView:
+    """Who is joining, as far as what they receive goes."""
+
+    for_moderator: bool
+    with_people: bool
+
+    @property
+    def name(self) -> str:
+        return "moderator" if self.for_moderator else "people" if self.with_people else "public"
+
+
+def _join_query():
+    membership = and_(Membership.user_id == User.id, Membership.community_id == Site.community_id)
+    moderator = exists().where(
+        MemberRole.membership_id == Membership.id, MemberRole.role == Role.MODERATOR.value
+    )
+    return (
+        select(
+            User.token_nonce,
+            Hearing.id,
+            Hearing.join_code,
+            Hearing.revision,
+            Hearing.round_id,
+            Site.community_id,
+            Round.phase,
+            Membership.id,
+            moderator,
+        )
+        .select_from(User)
+        .outerjoin(Hearing, Hearing.id == bindparam("hearing_id"))
+        .outerjoin(Round, Round.id == Hearing.round_id)
+        .outerjoin(Site, Site.id == Round.site_id)
+        .outerjoin(Membership, membership)
+        .where(User.id == bindparam("user_id"))
+    )
+
+
+# Built once: building it and its cache key took twice as long as running it.
+JOIN_QUERY = _join_query()
+
+
+def join_facts(hearing_id: int, user_id: int, nonce: str) -> tuple[JoinFacts, JoinView]:
+    """The hearing a person joins and what they may see of it, in one query that also checks
+    they have not logged out since they connected (their nonce)."""
+    row = db.session.execute(JOIN_QUERY, {"hearing_id": hearing_id, "user_id": user_id}).one_or_none()
+    if row is None or not secrets.compare_digest(row[0], nonce):
+        raise DomainError(_("Please log in first."), code=ErrorCode.UNAUTHORIZED)
+    if row[1] is None:
+        raise NotFound(_("Not found."))
+    # Members see who said what (privacy.sees_people); moderators see hidden words too.
+    return JoinFacts(*row[1:7]), JoinView(for_moderator=bool(row[8]), with_people=row[7] is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class _JoinPage:
     comments: Fragment
     has_more: bool
+    hidden: Fragment
 
 
-def latest_page(hearing: Hearing, *, for_moderator: bool, with_people: bool) -> tuple[Fragment, bool]:
-    """The latest comments as a joiner without ``after_seq`` receives them, encoded once per
-    change of the hearing (its revision) and view: a thousand phones reconnecting together
-    after the community room's Wi-Fi dropped cost one page, not a thousand."""
-    # The join code too: ids repeat across databases (a test's, a restored backup's).
-    key = (
-        hearing.id,
-        hearing.join_code,
-        "moderator" if for_moderator else "people" if with_people else "public",
-    )
-    now = time.monotonic()
-    with _LATEST_PAGES_LOCK:
-        kept = _LATEST_PAGES.get(key)
-    if kept is not None and kept.revision == hearing.revision and now - kept.made_at < LATEST_PAGE_MAX_AGE:
-        return kept.comments, kept.has_more
-    # Read after the revision: the page holds at least what that revision says (a change
-    # committed in between only makes the next joiner build it again).
-    comments, has_more = comments_after(hearing, None, for_moderator=for_moderator, with_people=with_people)
-    page = _LatestPage(hearing.revision, now, fragment(comments), has_more)
-    with _LATEST_PAGES_LOCK:
-        _LATEST_PAGES[key] = page
-        _LATEST_PAGES.move_to_end(key)
-        while len(_LATEST_PAGES) > LATEST_PAGES_KEPT:
-            _LATEST_PAGES.popitem(last=False)
-    return page.comments, page.has_more
+@dataclass(frozen=True, slots=True)
+class _JoinState:
+    slot: dict[str, Any]  # slot_state without server_now
+    poll: dict[str, Any] | None
 
 
-def _replay_query(hearing: Hearing):
+# What each worker hands joiners, per hearing and view (and after_seq), encoded once per
+# change of the hearing's revision. The key holds the join code: ids repeat across databases
+# (a test's, a restored backup's).
+JOIN_PAGES = RevisionCache(kept=128)  # a page of 200 comments is ~130 KB
+JOIN_STATES = RevisionCache(kept=256)
+
+
+def join_answer(facts: JoinFacts, view: JoinView, after_seq: int | None) -> dict[str, Any]:
+    """A joiner's answer: the hearing's state, and the latest comments (or those after
+    ``after_seq``) with what was hidden meanwhile. A thousand phones reconnecting together
+    after the community room's Wi-Fi dropped cost one page and one state, not a thousand."""
+    # Everything is read after the revision (in join_facts): what is kept holds at least what
+    # that revision says, and a change committed in between makes the next joiner read again.
+    page_key = (facts.id, facts.join_code, view.name, after_seq)
+    page = JOIN_PAGES.get(page_key, facts.revision)
+    if page is None:
+        comments, has_more = comments_after(
+            facts, after_seq, for_moderator=view.for_moderator, with_people=view.with_people
+        )
+        hidden = hidden_up_to(facts.id, after_seq) if after_seq is not None else []
+        page = JOIN_PAGES.put(
+            page_key, facts.revision, _JoinPage(fragment(comments), has_more, fragment(hidden))
+        )
+    return {
+        "state": _joining_state(facts),
+        "comments": page.comments,
+        "has_more": page.has_more,
+        "hidden": page.hidden,
+    }
+
+
+def _joining_state(facts: JoinFacts) -> dict[str, Any]:
+    state_key = (facts.id, facts.join_code)
+    kept = JOIN_STATES.get(state_key, facts.revision)
+    if kept is None:
+        hearing = db.session.get(Hearing, facts.id)
+        poll = current_poll(hearing)
+        slot = {k: v for k, v in slot_state(hearing).items() if k != "server_now"}
+        kept = JOIN_STATES.put(state_key, facts.revision, _JoinState(slot, poll_dict(poll) if poll else None))
+    return {
+        "hearing_id": facts.id,
+        "round_id": facts.round_id,
+        "phase": facts.phase,
+        "slot": {**kept.slot, "server_now": utcnow().isoformat()},
+        "poll": kept.poll,
+        "presence": presence.recent_count(facts.id),
+    }
+
+
+def _replay_query(hearing: Hearing | JoinFacts):
     """A hearing's comments with what comment_dict reads of their authors loaded in batches
     (a page of 200 would otherwise load each author's memberships one by one)."""
     return (
@@ -488,7 +610,11 @@ def _replay_query(hearing: Hearing):
 
 
 def comments_after(
-    hearing: Hearing, after_seq: int | None, *, for_moderator: bool = False, with_people: bool = True
+    hearing: Hearing | JoinFacts,
+    after_seq: int | None,
+    *,
+    for_moderator: bool = False,
+    with_people: bool = True,
 ) -> tuple[list[dict], bool]:
     """The comments after a sequence number (or the latest ones), in order; and whether there are more."""
     query = _replay_query(hearing)
@@ -502,19 +628,19 @@ def comments_after(
         ).all()
         has_more = len(found) > REPLAY_PAGE
         page = list(found[:REPLAY_PAGE])
-    community_id = hearing.round.community_id
+    community_id = hearing.community_id
     return [
         comment_dict(c, for_moderator=for_moderator, community_id=community_id, with_people=with_people)
         for c in page
     ], has_more
 
 
-def hidden_up_to(hearing: Hearing, seq: int) -> list[dict[str, Any]]:
+def hidden_up_to(hearing_id: int, seq: int) -> list[dict[str, Any]]:
     """The comments up to a sequence number that are hidden now: a client back from a gap
     may have shown them before the moderator hid them."""
     rows = db.session.execute(
         select(Comment.id, Comment.seq, Comment.hidden_reason).where(
-            Comment.hearing_id == hearing.id, Comment.seq <= seq, Comment.hidden_at.is_not(None)
+            Comment.hearing_id == hearing_id, Comment.seq <= seq, Comment.hidden_at.is_not(None)
         )
     ).all()
     return [{"id": row.id, "seq": row.seq, "reason": row.hidden_reason} for row in rows]
@@ -549,7 +675,7 @@ def hide_comment(comment: Comment, reason: str, *, by: User) -> Comment:
     comment.hidden_at = utcnow()
     comment.hidden_reason = reason
     comment.hidden_by_id = by.id
-    comments_changed(hearing.id)
+    hearing_changed(hearing.id)
     publish_after_commit(
         db.session,
         Event.COMMENT_HIDDEN,
@@ -593,7 +719,7 @@ def react(comment: Comment, kind: str, *, by: User, remove: bool = False) -> dic
         db.session.add(Reaction(comment_id=comment.id, user_id=by.id, kind=kind))
     elif existing is not None and remove:
         db.session.delete(existing)
-    comments_changed(hearing.id)
+    hearing_changed(hearing.id)
     counts = _counts(comment)
     publish_after_commit(db.session, Event.REACTIONS, counts, room=hearing_room(hearing.id))
     return counts
@@ -608,7 +734,7 @@ def upvote(comment: Comment, *, by: User) -> dict[str, Any]:
         raise NotAllowed(_("This is your own question: upvotes are for the questions of others."))
     if db.session.get(Upvote, (comment.id, by.id)) is None:
         db.session.add(Upvote(comment_id=comment.id, user_id=by.id))
-    comments_changed(hearing.id)
+    hearing_changed(hearing.id)
     counts = _counts(comment)
     publish_after_commit(db.session, Event.REACTIONS, counts, room=hearing_room(hearing.id))
     return counts
@@ -648,6 +774,7 @@ def open_poll(hearing: Hearing, question: str, options: list[str], *, by: User) 
     poll = Poll(hearing_id=hearing.id, question=question, options=cleaned, hands={})
     db.session.add(poll)
     db.session.flush()
+    hearing_changed(hearing.id)
     publish_after_commit(db.session, Event.POLL, poll_dict(poll), room=hearing_room(hearing.id))
     return poll
 
@@ -664,6 +791,7 @@ def close_poll(hearing: Hearing, *, by: User) -> Poll:
     if poll is None:
         raise Conflict(_("No poll is open."))
     poll.state, poll.closed_at = PollState.CLOSED.value, utcnow()
+    hearing_changed(hearing.id)
     publish_after_commit(db.session, Event.POLL, poll_dict(poll), room=hearing_room(hearing.id))
     return poll
 
@@ -684,6 +812,7 @@ def record_hands(hearing: Hearing, counts: dict[str, Any], *, by: User) -> Poll:
             raise InvalidInput(_("Hands are counted per option, as whole numbers."))
         hands[str(int(key))] = value
     poll.hands = hands
+    hearing_changed(hearing.id)
     publish_after_commit(db.session, Event.POLL, poll_dict(poll), room=hearing_room(hearing.id))
     return poll
 
@@ -703,92 +832,6 @@ def vote(poll: Poll, option: Any, *, by: User) -> Poll:
         existing.option = option
     db.session.flush()
     db.session.refresh(poll)
+    hearing_changed(hearing.id)
     publish_after_commit(db.session, Event.POLL, poll_dict(poll), room=hearing_room(hearing.id))
     return poll
-
-
-# --- presence ------------------------------------------------------------------------------
-
-
-def presence_count(hearing_id: int) -> int:
-    """How many different people are watching a hearing, over every worker process (a row
-    its worker has not vouched for within PRESENCE_TTL_SECONDS no longer counts: that
-    worker died)."""
-    fresh_since = utcnow() - presence_ttl()
-    return db.session.scalar(
-        select(func.count(func.distinct(Presence.user_id))).where(
-            Presence.hearing_id == hearing_id, Presence.seen_at > fresh_since
-        )
-    )
-
-
-def presence_ttl() -> timedelta:
-    """How long a connection's presence lasts unless its worker renews it."""
-    return timedelta(seconds=float(current_app.config["PRESENCE_TTL_SECONDS"]))
-
-
-def vouch_for(sids: Iterable[str]) -> None:
-    """A worker says the connections it holds are still there."""
-    sids = list(sids)
-    for start in range(0, len(sids), 500):
-        db.session.execute(
-            update(Presence).where(Presence.sid.in_(sids[start : start + 500])).values(seen_at=utcnow())
-        )
-
-
-def forget_vanished() -> list[int]:
-    """Remove presence nobody has vouched for within PRESENCE_TTL_SECONDS (its worker is
-    gone); the hearings whose count changed, their new counts queued to go out."""
-    stale = select(Presence.sid, Presence.hearing_id).where(Presence.seen_at <= utcnow() - presence_ttl())
-    rows = db.session.execute(stale).all()
-    if not rows:
-        return []
-    db.session.execute(delete(Presence).where(Presence.sid.in_([row.sid for row in rows])))
-    hearing_ids = sorted({row.hearing_id for row in rows})
-    for hearing_id in hearing_ids:
-        _publish_presence(hearing_id)
-    return hearing_ids
-
-
-def _publish_presence(hearing_id: int) -> None:
-    publish_coalesced_after_commit(
-        db.session,
-        Event.PRESENCE,
-        lambda: {"hearing_id": hearing_id, "count": presence_count(hearing_id)},
-        key=("presence", hearing_id),
-        room=hearing_room(hearing_id),
-    )
-
-
-def arrive(hearing: Hearing, sid: str, user: User) -> None:
-    """A connection joined a hearing: it counts as present."""
-    presence = db.session.get(Presence, sid)
-    if presence is None:
-        db.session.add(Presence(sid=sid, hearing_id=hearing.id, user_id=user.id))
-        db.session.flush()
-    else:
-        presence.seen_at = utcnow()
-    _publish_presence(hearing.id)
-
-
-def leave(sid: str) -> None:
-    """A connection went away: it no longer counts in any hearing."""
-    rows = db.session.scalars(select(Presence).where(Presence.sid == sid)).all()
-    for row in rows:
-        hearing_id = row.hearing_id
-        db.session.delete(row)
-        db.session.flush()
-        _publish_presence(hearing_id)
-
-
-def hearing_state(hearing: Hearing) -> dict[str, Any]:
-    """What a client needs on joining: the round's phase, the slot, the open poll, presence."""
-    poll = current_poll(hearing)
-    return {
-        "hearing_id": hearing.id,
-        "round_id": hearing.round_id,
-        "phase": hearing.round.phase,
-        "slot": slot_state(hearing),
-        "poll": poll_dict(poll) if poll else None,
-        "presence": presence_count(hearing.id),
-    }

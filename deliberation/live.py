@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request, session
@@ -21,7 +22,7 @@ from marshmallow import Schema, ValidationError
 from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from deliberation import accounts, decisions, hearings, live_upkeep
+from deliberation import accounts, decisions, hearings, live_upkeep, presence
 from deliberation.errors import DomainError, ErrorCode, error_body
 from deliberation.extensions import db
 from deliberation.inputs import check_value
@@ -39,7 +40,6 @@ from deliberation.live_schemas import (
 )
 from deliberation.lookup import get_or_404, round_for_reading
 from deliberation.models import Comment, Hearing, Poll, Round, User
-from deliberation.privacy import sees_people
 from deliberation.publish import (
     NAMESPACE,
     hearing_people_room,
@@ -59,12 +59,26 @@ def failure(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"ok": False, **error_body(code, message, details)}
 
 
+@dataclass(frozen=True, slots=True)
+class LiveIdentity:
+    """Who this connection authenticated as, as kept in its Socket.IO session: not checked
+    against the account since (see live_user)."""
+
+    user_id: int
+    nonce: str
+
+
+def live_identity() -> LiveIdentity | None:
+    user_id, nonce = session.get(USER_KEY), session.get(NONCE_KEY)
+    return LiveIdentity(user_id, nonce) if user_id and nonce else None
+
+
 def live_user() -> User | None:
-    """The person this connection authenticated as (kept in its Socket.IO session), unless
-    they have logged out since (which changes their nonce)."""
-    user_id = session.get(USER_KEY)
-    user = db.session.get(User, user_id) if user_id else None
-    if user is None or user.token_nonce != session.get(NONCE_KEY):
+    """The person this connection authenticated as, unless they have logged out since
+    (which changes their nonce)."""
+    identity = live_identity()
+    user = db.session.get(User, identity.user_id) if identity else None
+    if user is None or user.token_nonce != identity.nonce:
         return None
     return user
 
@@ -74,8 +88,12 @@ def require_joined(hearing_id: int) -> None:
         raise DomainError(_("Join the hearing first."), code=ErrorCode.CONFLICT)
 
 
-def live_event(schema: type[Schema] | None = None) -> Callable:
-    """Wrap a handler: parse the payload, run it in one transaction, answer an ack."""
+def live_event(schema: type[Schema] | None = None, *, checks_identity: bool = False) -> Callable:
+    """Wrap a handler: parse the payload, run it in one transaction, answer an ack.
+
+    The handler gets the connection's person, loaded and checked (see live_user); with
+    ``checks_identity`` it gets the LiveIdentity instead and checks it in its own query.
+    """
 
     loader = schema() if schema else None  # one instance: schemas hold no per-call state
 
@@ -103,7 +121,7 @@ def live_event(schema: type[Schema] | None = None) -> Callable:
             raise AssertionError("unreachable")
 
         def attempt_event(handler, self, data: Any) -> dict[str, Any]:
-            user = live_user()
+            user = live_identity() if checks_identity else live_user()
             if user is None:
                 return failure(str(ErrorCode.UNAUTHORIZED), _("Please log in first."))
             try:
@@ -146,15 +164,17 @@ class HearingNamespace(Namespace):
 
     def on_connect(self, auth: Any = None) -> None:
         """Anyone with an identity connects: the session cookie, or ``auth: {token}``."""
-        user = current_user if current_user.is_authenticated else None
-        if user is None and isinstance(auth, dict) and isinstance(auth.get("token"), str):
-            user = accounts.user_from_token(auth["token"])
-        if user is None:
+        if current_user.is_authenticated:
+            identity = (current_user.id, current_user.token_nonce)
+        elif isinstance(auth, dict) and isinstance(auth.get("token"), str):
+            identity = accounts.identity_from_token(auth["token"])
+        else:
+            identity = None
+        if identity is None:
             raise ConnectionRefused("unauthorized")
-        session[USER_KEY] = user.id
-        session[NONCE_KEY] = user.token_nonce
+        session[USER_KEY], session[NONCE_KEY] = identity
         session[JOINED_KEY] = []
-        join_room(user_room(user.id))  # so that logging out elsewhere ends this connection
+        join_room(user_room(identity[0]))  # so that logging out elsewhere ends this connection
         live_upkeep.ensure_started(current_app._get_current_object())
 
     def on_disconnect(self, reason: Any = None) -> None:
@@ -165,38 +185,25 @@ class HearingNamespace(Namespace):
                 leave_room(room)
         live_upkeep.LOCAL_SIDS.discard(request.sid)
         try:
-            hearings.leave(request.sid)
+            presence.leave(request.sid)
             db.session.commit()
         except Exception:
             db.session.rollback()
             log.exception("presence cleanup failed")
 
-    @live_event(JoinSchema)
-    def on_join(self, user: User, data: dict) -> dict:
+    @live_event(JoinSchema, checks_identity=True)
+    def on_join(self, identity: LiveIdentity, data: dict) -> dict:
         """Anyone logged in joins a hearing; gets its state and the comments they missed."""
-        hearing = get_or_404(Hearing, data["hearing_id"])
-        with_people = sees_people(user, hearing.round.community_id)
-        join_room(hearing_room(hearing.id))
-        join_room(hearing_people_room(hearing.id) if with_people else hearing_public_room(hearing.id))
-        join_room(round_room(hearing.round_id))
+        facts, view = hearings.join_facts(data["hearing_id"], identity.user_id, identity.nonce)
+        join_room(hearing_room(facts.id))
+        join_room(hearing_people_room(facts.id) if view.with_people else hearing_public_room(facts.id))
+        join_room(round_room(facts.round_id))
         joined = session.get(JOINED_KEY, [])
-        if hearing.id not in joined:
-            session[JOINED_KEY] = [*joined, hearing.id]
-        hearings.arrive(hearing, request.sid, user)
+        if facts.id not in joined:
+            session[JOINED_KEY] = [*joined, facts.id]
+        presence.arrive(facts.id, request.sid, identity.user_id)
         live_upkeep.LOCAL_SIDS.add(request.sid)
-        after = data["after_seq"]
-        view = {"for_moderator": hearings.is_moderator(user, hearing), "with_people": with_people}
-        if after is None:
-            comments, has_more = hearings.latest_page(hearing, **view)
-        else:
-            comments, has_more = hearings.comments_after(hearing, after, **view)
-        hidden = hearings.hidden_up_to(hearing, after) if after is not None else []
-        return {
-            "state": hearings.hearing_state(hearing),
-            "comments": comments,
-            "has_more": has_more,
-            "hidden": hidden,
-        }
+        return hearings.join_answer(facts, view, data["after_seq"])
 
     @live_event(WatchSchema)
     def on_watch(self, user: User, data: dict) -> dict:

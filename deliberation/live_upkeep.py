@@ -17,7 +17,7 @@ import threading
 from flask import Flask
 from sqlalchemy import func, select
 
-from deliberation import hearings
+from deliberation import presence
 from deliberation.extensions import db, socketio
 from deliberation.models import Comment
 from deliberation.publish import NAMESPACE, Event, hearing_room
@@ -69,8 +69,8 @@ def upkeep_once(app: Flask) -> None:
     """Renew this process's presence, forget dead workers' presence, and sync served hearings."""
     with app.app_context():
         try:
-            hearings.vouch_for(set(LOCAL_SIDS))
-            hearings.forget_vanished()
+            presence.vouch_for(set(LOCAL_SIDS))
+            presence.forget_vanished()
             db.session.commit()
         except Exception:
             db.session.rollback()

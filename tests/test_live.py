@@ -3,6 +3,7 @@ that must be refused, and for malformed payloads."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -592,3 +593,97 @@ def test_a_change_made_by_another_worker_reaches_this_workers_joiners(live_clien
         for c in live_client(people["designer"]).emit("join", {"hearing_id": hearing.id})["comments"]
     ]
     assert bodies == ["first", "from the other worker"]
+
+
+def test_a_joiner_always_gets_the_state_as_it_is_now(client, live_client, people, hearing, token_for):
+    """What a joiner is told of the slot, the poll and the phase is kept per change of the
+    hearing, like its comments: each change reaches the next joiner."""
+
+    def state():
+        ack = live_client(people["neighbour"]).emit("join", {"hearing_id": hearing.id})
+        assert ack["ok"], ack
+        return ack["state"]
+
+    moderator = joined(live_client, people["moderator"], hearing)
+    resident = joined(live_client, people["resident"], hearing)
+    assert (state()["slot"]["position"], state()["poll"]) == (None, None)
+    moderator.emit("slot", {"hearing_id": hearing.id, "action": "start"})
+    assert state()["slot"]["position"] == 0
+    moderator.emit("slot", {"hearing_id": hearing.id, "action": "next"})
+    assert state()["slot"]["position"] == 1
+    ends_at = state()["slot"]["ends_at"]
+    moderator.emit("slot", {"hearing_id": hearing.id, "action": "extend", "seconds": 60})
+    assert state()["slot"]["ends_at"] > ends_at
+    poll = open_poll(moderator, hearing)["poll"]
+    assert state()["poll"]["question"] == "Keep the tree?"
+    resident.emit("vote", {"poll_id": poll["id"], "option": 1})
+    assert state()["poll"]["votes"] == [0, 1]
+    moderator.emit("poll", {"hearing_id": hearing.id, "action": "hands", "counts": {"0": 3}})
+    assert state()["poll"]["hands"] == [3, 0]
+    moderator.emit("poll", {"hearing_id": hearing.id, "action": "close"})
+    assert state()["poll"] is None
+    first_now = state()["slot"]["server_now"]
+    with time_machine.travel(datetime.now(UTC) + timedelta(seconds=5)):
+        assert state()["slot"]["server_now"] > first_now  # the clock is never kept
+    ended = client.post(f"/api/v1/hearings/{hearing.id}/end", headers=token_for(people["moderator"]))
+    assert ended.status_code == 200
+    assert state()["slot"]["state"] == "ended"
+    moved = client.post(
+        f"/api/v1/rounds/{hearing.round_id}/phase",
+        json={"phase": "deciding"},
+        headers=token_for(people["moderator"]),
+    )
+    assert moved.status_code == 200
+    assert state()["phase"] == "deciding"
+
+
+def test_joiners_coming_back_from_the_same_gap_share_one_answer_and_get_what_changed(
+    live_client, people, hearing
+):
+    speaker = joined(live_client, people["resident"], hearing)
+    first = send(speaker, hearing, "before the gap")["comment"]
+    send(speaker, hearing, "during the gap", client_id="c-2")
+
+    def back(user):
+        ack = live_client(user).emit("join", {"hearing_id": hearing.id, "after_seq": first["seq"]})
+        assert ack["ok"], ack
+        return [c["body"] for c in ack["comments"]], ack["hidden"]
+
+    assert back(people["neighbour"]) == (["during the gap"], [])
+    assert back(people["designer"]) == (["during the gap"], [])
+    moderator = joined(live_client, people["moderator"], hearing)
+    moderator.emit("hide", {"comment_id": first["id"], "reason": "insult"})
+    send(speaker, hearing, "after the hide", client_id="c-3")
+    assert back(people["neighbour"]) == (
+        ["during the gap", "after the hide"],
+        [{"id": first["id"], "seq": first["seq"], "reason": "insult"}],
+    )
+
+
+def test_presence_is_written_behind_and_a_passing_connection_never_counts(app, live_client, people, hearing):
+    from deliberation.models import Presence
+
+    app.config["LIVE_COALESCE_SECONDS"] = 2.0  # far longer than the three joins take
+    watcher = joined(live_client, people["moderator"], hearing)
+    passing = joined(live_client, people["resident"], hearing)
+    passing.disconnect()  # gone before anything was written: never counted, nothing to delete
+    staying = joined(live_client, people["neighbour"], hearing)
+
+    def rows():
+        db.session.expire_all()
+        return sorted(db.session.scalars(select(Presence.user_id)))
+
+    assert rows() == []  # noted in memory; written together within the window
+    wait_for(lambda: rows() == sorted([people["moderator"].id, people["neighbour"].id]))
+    wait_for(lambda: watcher.received("presence")[-1:] == [{"hearing_id": hearing.id, "count": 2}])
+    staying.disconnect()
+    wait_for(lambda: rows() == [people["moderator"].id])
+    wait_for(lambda: watcher.received("presence")[-1] == {"hearing_id": hearing.id, "count": 1})
+    app.config["LIVE_COALESCE_SECONDS"] = 0  # the leaving at teardown is counted at once
+
+
+def wait_for(condition, seconds: float = 8.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.05)

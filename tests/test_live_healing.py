@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
-from deliberation import hearings, live_upkeep
+from deliberation import hearings, live_upkeep, presence
 from deliberation.extensions import db
 from deliberation.models import Comment, Presence
 from deliberation.models.types import utcnow
@@ -78,7 +78,7 @@ def test_presence_of_a_dead_worker_lapses_within_a_minute(app, live_client, peop
     )
     db.session.commit()
     assert here.emit("join", {"hearing_id": hearing.id})["state"]["presence"] == 2
-    later = utcnow() + hearings.presence_ttl() + timedelta(seconds=5)
+    later = utcnow() + presence.presence_ttl() + timedelta(seconds=5)
     with time_machine.travel(later, tick=False):
         live_upkeep.upkeep_once(app)  # this worker vouches for its own, forgets the rest
         assert here.emit("join", {"hearing_id": hearing.id})["state"]["presence"] == 1
@@ -149,7 +149,7 @@ def test_a_notice_pdf_is_drawn_once_per_version_of_the_notice(client, login, peo
 
 def test_renewed_presence_keeps_counting(app, live_client, people, hearing):
     here = joined(live_client, people["resident"], hearing)
-    old = utcnow() - hearings.presence_ttl() + timedelta(seconds=5)
+    old = utcnow() - presence.presence_ttl() + timedelta(seconds=5)
     db.session.execute(update(Presence).values(seen_at=old))
     db.session.commit()
     live_upkeep.upkeep_once(app)  # renews the connections this process holds

@@ -55,6 +55,10 @@ class Hearing(db.Model):
     )
 
     @property
+    def community_id(self) -> int:
+        return self.round.community_id
+
+    @property
     def running_slot(self) -> HearingSlot | None:
         if self.current_slot is None:
             return None
