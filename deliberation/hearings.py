@@ -17,7 +17,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, exists, func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 import geo
 from deliberation import presence
@@ -353,6 +353,10 @@ def _check_anchor(hearing: Hearing, proposal: Proposal | None, anchor: Any) -> d
     raise InvalidInput(_("An anchor is a feature id or a point on the map."))
 
 
+# A hearing with what commenting reads of it (its round and the round's site) in one query.
+WITH_ROUND = (joinedload(Hearing.round).joinedload(Round.site),)
+
+
 def find_comment_by_client_id(hearing: Hearing, author: User, client_id: str) -> Comment | None:
     """The comment a client already sent to this hearing under this id, if any."""
     return db.session.scalar(
@@ -420,6 +424,8 @@ def add_comment(
         is_question=bool(is_question),
         on_behalf_of=on_behalf_of,
         created_at=utcnow(),
+        reactions=[],  # known empty: comment_dict need not ask
+        upvotes=[],
     )
     db.session.add(comment)
     db.session.flush()

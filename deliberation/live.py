@@ -21,6 +21,7 @@ from flask_socketio import Namespace, join_room, leave_room, rooms
 from marshmallow import Schema, ValidationError
 from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import joinedload
 
 from deliberation import accounts, decisions, hearings, live_upkeep, presence
 from deliberation.errors import DomainError, ErrorCode, error_body
@@ -39,7 +40,7 @@ from deliberation.live_schemas import (
     WatchSchema,
 )
 from deliberation.lookup import get_or_404, round_for_reading
-from deliberation.models import Comment, Hearing, Poll, Round, User
+from deliberation.models import Comment, Hearing, Membership, Poll, Round, User
 from deliberation.publish import (
     NAMESPACE,
     hearing_people_room,
@@ -73,11 +74,15 @@ def live_identity() -> LiveIdentity | None:
     return LiveIdentity(user_id, nonce) if user_id and nonce else None
 
 
+# What most events read of their person (membership and roles), in the same query.
+WITH_ROLES = (joinedload(User.memberships).joinedload(Membership.roles),)
+
+
 def live_user() -> User | None:
     """The person this connection authenticated as, unless they have logged out since
     (which changes their nonce)."""
     identity = live_identity()
-    user = db.session.get(User, identity.user_id) if identity else None
+    user = db.session.get(User, identity.user_id, options=WITH_ROLES) if identity else None
     if user is None or user.token_nonce != identity.nonce:
         return None
     return user
@@ -216,7 +221,7 @@ class HearingNamespace(Namespace):
     def on_comment(self, user: User, data: dict) -> dict:
         """A member comments (or asks); the moderator may enter one on behalf of someone in the room."""
         require_joined(data["hearing_id"])
-        hearing = get_or_404(Hearing, data["hearing_id"])
+        hearing = get_or_404(Hearing, data["hearing_id"], *hearings.WITH_ROUND)
         try:
             comment, _created = hearings.add_comment(
                 hearing,

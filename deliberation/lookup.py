@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from flask_babel import gettext as _
+from sqlalchemy.orm.interfaces import ORMOption
 
 from deliberation import ballots, decisions
 from deliberation.errors import NotFound
@@ -14,9 +15,9 @@ from deliberation.models import Round
 T = TypeVar("T")
 
 
-def get_or_404(model: type[T], ident: object) -> T:
-    """Load a row by id or raise ``NotFound``."""
-    obj = db.session.get(model, ident) if isinstance(ident, int) else None
+def get_or_404(model: type[T], ident: object, *options: ORMOption) -> T:
+    """Load a row by id (with loader ``options``) or raise ``NotFound``."""
+    obj = db.session.get(model, ident, options=options) if isinstance(ident, int) else None
     if obj is None:
         raise NotFound(_("Not found."))
     return obj
