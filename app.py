@@ -20,6 +20,7 @@ from deliberation import (
     i18n,
     live,
     live_json,
+    live_transport,
     live_upkeep,
     offload,
     pages,
@@ -80,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             else None
         ),
     )
+    live_transport.install(socketio.server.eio)
     api.init_app(app)
 
     auth.init_app(app)

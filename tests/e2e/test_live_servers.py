@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -190,3 +191,37 @@ def test_a_refused_connection_says_why(live_server):
         assert reasons == [{"message": "unauthorized"}]
     finally:
         client.disconnect()
+
+
+def test_compression_is_declined_and_every_listener_gets_the_same_broadcast_whole(live_server):
+    """Browsers offer permessage-deflate; the server declines it (a zlib state per connection
+    and per-listener CPU), so one frame can go to every listener."""
+    host, port = live_server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(
+            (
+                "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+                f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+            ).encode()
+        )
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += raw.recv(4096)
+    head = answer.split(b"\r\n\r\n")[0].decode().lower()
+    assert head.startswith("http/1.1 101")
+    assert "sec-websocket-extensions" not in head
+
+    hearing_id = create_hearing(live_server.url)
+    listeners = [Listener(live_server.url, f"resident{n}@demo.jiayuan.cn") for n in (1, 2, 3)]
+    try:
+        for listener in listeners:
+            listener.connect()
+            listener.join(hearing_id)
+        sent = [listeners[0].comment(hearing_id, f"第{n}条 " + "长椅" * 400, f"whole-{n}") for n in range(3)]
+        for listener in listeners:
+            assert listener.wait_for(3) == sent
+    finally:
+        for listener in listeners:
+            listener.close()
