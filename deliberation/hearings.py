@@ -563,7 +563,7 @@ JOIN_PAGES = RevisionCache(kept=128)  # a page of 200 comments is ~130 KB
 JOIN_STATES = RevisionCache(kept=256)
 
 
-def join_answer(facts: JoinFacts, view: JoinView, after_seq: int | None) -> dict[str, Any]:
+def join_answer(facts: JoinFacts, view: JoinView, user_id: int, after_seq: int | None) -> dict[str, Any]:
     """A joiner's answer: the hearing's state, and the latest comments (or those after
     ``after_seq``) with what was hidden meanwhile. A thousand phones reconnecting together
     after the community room's Wi-Fi dropped cost one page and one state, not a thousand."""
@@ -580,14 +580,14 @@ def join_answer(facts: JoinFacts, view: JoinView, after_seq: int | None) -> dict
             page_key, facts.revision, _JoinPage(fragment(comments), has_more, fragment(hidden))
         )
     return {
-        "state": _joining_state(facts),
+        "state": _joining_state(facts, user_id),
         "comments": page.comments,
         "has_more": page.has_more,
         "hidden": page.hidden,
     }
 
 
-def _joining_state(facts: JoinFacts) -> dict[str, Any]:
+def _joining_state(facts: JoinFacts, user_id: int) -> dict[str, Any]:
     state_key = (facts.id, facts.join_code)
     kept = JOIN_STATES.get(state_key, facts.revision)
     if kept is None:
@@ -601,7 +601,7 @@ def _joining_state(facts: JoinFacts) -> dict[str, Any]:
         "phase": facts.phase,
         "slot": {**kept.slot, "server_now": utcnow().isoformat()},
         "poll": kept.poll,
-        "presence": presence.recent_count(facts.id),
+        "presence": presence.count_with(facts.id, user_id),
     }
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from deliberation.extensions import db, socketio
 from deliberation.models import Presence
@@ -31,8 +31,8 @@ _lock = threading.Lock()
 _arrivals: dict[str, tuple[int, int]] = {}  # sid -> (hearing_id, user_id), not written yet
 _departures: dict[str, None] = {}  # sids whose rows are to go (ordered, for the tests' sake)
 _write_scheduled = False
-# The last count this worker read or wrote per hearing, and when (time.monotonic()).
-_counts: dict[int, tuple[float, int]] = {}
+# The people this worker last read as present per hearing, and when (time.monotonic()).
+_people: dict[int, tuple[float, frozenset[int]]] = {}
 
 
 def coalesce_seconds() -> float:
@@ -44,28 +44,39 @@ def presence_ttl() -> timedelta:
     return timedelta(seconds=float(current_app.config["PRESENCE_TTL_SECONDS"]))
 
 
-def count(hearing_id: int) -> int:
-    """How many different people are watching a hearing, over every worker process (a row
-    its worker has not vouched for within PRESENCE_TTL_SECONDS no longer counts: that
-    worker died)."""
+def people(hearing_id: int) -> frozenset[int]:
+    """Who is watching a hearing, over every worker process (a row its worker has not
+    vouched for within PRESENCE_TTL_SECONDS no longer counts: that worker died)."""
     fresh_since = utcnow() - presence_ttl()
-    found = db.session.scalar(
-        select(func.count(func.distinct(Presence.user_id))).where(
-            Presence.hearing_id == hearing_id, Presence.seen_at > fresh_since
+    found = frozenset(
+        db.session.scalars(
+            select(Presence.user_id)
+            .where(Presence.hearing_id == hearing_id, Presence.seen_at > fresh_since)
+            .distinct()
         )
     )
-    _counts[hearing_id] = (time.monotonic(), found)
+    _people[hearing_id] = (time.monotonic(), found)
     return found
 
 
-def recent_count(hearing_id: int) -> int:
-    """The count as a joiner is told it: read at most LIVE_COALESCE_SECONDS ago (the new
-    count follows as a ``presence`` event once this joiner's arrival is written)."""
+def count(hearing_id: int) -> int:
+    """How many different people are watching a hearing."""
+    return len(people(hearing_id))
+
+
+def count_with(hearing_id: int, user_id: int) -> int:
+    """The count as a joiner is told it: themselves included, and those this worker has
+    seen arrive but not yet written, on top of who was present at most
+    LIVE_COALESCE_SECONDS ago (the next ``presence`` event has it exact)."""
     window = coalesce_seconds()
-    kept = _counts.get(hearing_id)
+    kept = _people.get(hearing_id)
     if window > 0 and kept is not None and time.monotonic() - kept[0] < window:
-        return kept[1]
-    return count(hearing_id)
+        present = kept[1]
+    else:
+        present = people(hearing_id)
+    with _lock:
+        arriving = {user for hearing, user in _arrivals.values() if hearing == hearing_id}
+    return len(present | arriving | {user_id})
 
 
 def arrive(hearing_id: int, sid: str, user_id: int) -> None:

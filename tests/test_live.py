@@ -667,7 +667,9 @@ def test_presence_is_written_behind_and_a_passing_connection_never_counts(app, l
     watcher = joined(live_client, people["moderator"], hearing)
     passing = joined(live_client, people["resident"], hearing)
     passing.disconnect()  # gone before anything was written: never counted, nothing to delete
-    staying = joined(live_client, people["neighbour"], hearing)
+    staying = live_client(people["neighbour"])
+    # nothing is written yet, and the joiner is told a count with themselves and the watcher
+    assert staying.emit("join", {"hearing_id": hearing.id})["state"]["presence"] == 2
 
     def rows():
         db.session.expire_all()
