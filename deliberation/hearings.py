@@ -296,32 +296,48 @@ def _stakeholder_of(comment: Comment, community_id: int | None) -> str | None:
     return membership.stakeholder if membership and membership.stakeholder_consent_at else None
 
 
+# The statements of every comment, built once: building one (and its cache key) costs
+# SQLAlchemy more than running it. Nothing reads the counters they bump from the session's
+# objects, so those are not brought up to date (synchronize_session=False).
+_LATEST_SEQ = select(func.max(Comment.seq)).where(Comment.hearing_id == bindparam("hearing_id"))
+_NEXT_SEQ = (
+    update(Round)
+    .where(Round.id == bindparam("round_id"))
+    .values(last_comment_seq=Round.last_comment_seq + 1)
+    .returning(Round.last_comment_seq)
+    .execution_options(synchronize_session=False)
+)
+_RECENT_COMMENTS = select(
+    *(func.count().filter(Comment.created_at > bindparam(f"since_{w}")) for _limit, w in RATE_LIMITS)
+).where(Comment.author_id == bindparam("author_id"), Comment.created_at > bindparam("since"))
+_BY_CLIENT_ID = select(Comment).where(
+    Comment.hearing_id == bindparam("hearing_id"),
+    Comment.author_id == bindparam("author_id"),
+    Comment.client_id == bindparam("client_id"),
+)
+_REVISION_UP = (
+    update(Hearing)
+    .where(Hearing.id == bindparam("hearing_id"))
+    .values(revision=Hearing.revision + 1)
+    .execution_options(synchronize_session=False)
+)
+
+
 def latest_seq(hearing_id: int) -> int | None:
     """The seq of the latest comment of a hearing (None before the first)."""
-    return db.session.scalar(select(func.max(Comment.seq)).where(Comment.hearing_id == hearing_id))
+    return db.session.scalar(_LATEST_SEQ, {"hearing_id": hearing_id})
 
 
 def next_comment_seq(round_id: int) -> int:
     """The round's next comment number, taken atomically (a row lock on the round)."""
-    return db.session.execute(
-        update(Round)
-        .where(Round.id == round_id)
-        .values(last_comment_seq=Round.last_comment_seq + 1)
-        .returning(Round.last_comment_seq)
-    ).scalar_one()
+    return db.session.execute(_NEXT_SEQ, {"round_id": round_id}).scalar_one()
 
 
 def _check_rate(author: User) -> None:
     now = utcnow()
-    longest = max(window for _limit, window in RATE_LIMITS)
-    counts = db.session.execute(
-        select(
-            *(
-                func.count().filter(Comment.created_at > now - timedelta(seconds=window))
-                for _limit, window in RATE_LIMITS
-            )
-        ).where(Comment.author_id == author.id, Comment.created_at > now - timedelta(seconds=longest))
-    ).one()
+    since = {f"since_{window}": now - timedelta(seconds=window) for _limit, window in RATE_LIMITS}
+    longest = min(since.values())
+    counts = db.session.execute(_RECENT_COMMENTS, {**since, "author_id": author.id, "since": longest}).one()
     for (limit, window), recent in zip(RATE_LIMITS, counts, strict=True):
         if recent >= limit:
             raise TooManyRequests(
@@ -360,9 +376,7 @@ WITH_ROUND = (joinedload(Hearing.round).joinedload(Round.site),)
 def find_comment_by_client_id(hearing: Hearing, author: User, client_id: str) -> Comment | None:
     """The comment a client already sent to this hearing under this id, if any."""
     return db.session.scalar(
-        select(Comment).where(
-            Comment.hearing_id == hearing.id, Comment.author_id == author.id, Comment.client_id == client_id
-        )
+        _BY_CLIENT_ID, {"hearing_id": hearing.id, "author_id": author.id, "client_id": client_id}
     )
 
 
@@ -446,7 +460,7 @@ def publish_comment(comment: Comment, hearing_id: int) -> None:
 def hearing_changed(hearing_id: int) -> None:
     """What a joiner receives of the hearing changed (a comment, a hide, counts, the slot, a
     poll): every worker's copy of what joiners get is stale."""
-    db.session.execute(update(Hearing).where(Hearing.id == hearing_id).values(revision=Hearing.revision + 1))
+    db.session.execute(_REVISION_UP, {"hearing_id": hearing_id})
 
 
 class RevisionCache:

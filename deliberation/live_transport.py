@@ -11,7 +11,6 @@ written to the rest.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import simple_websocket
@@ -22,20 +21,17 @@ from wsproto.events import TextMessage
 
 class _LastFrame:
     """The last text message framed and its frame (messages carry no per-connection state
-    once no extension is negotiated)."""
+    once no extension is negotiated). One tuple, read and replaced whole: no lock needed."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._text: str | None = None
-        self._frame = b""
+        self._last: tuple[str | None, bytes] = (None, b"")
 
     def get(self, text: str) -> bytes | None:
-        with self._lock:
-            return self._frame if self._text == text else None
+        last_text, frame = self._last
+        return frame if last_text == text else None
 
     def put(self, text: str, frame: bytes) -> None:
-        with self._lock:
-            self._text, self._frame = text, frame
+        self._last = (text, frame)
 
 
 LAST_FRAME = _LastFrame()
@@ -57,7 +53,9 @@ class SharedFrameServer(simple_websocket.Server):
         if frame is None:
             frame = self.ws.send(TextMessage(data=data))
             LAST_FRAME.put(data, frame)
-        self.sock.sendall(frame)
+        sent = self.sock.send(frame)
+        if sent < len(frame):  # a full send buffer (a big page to a slow phone): the rest waits
+            self.sock.sendall(memoryview(frame)[sent:])
 
 
 def shared_frames(base: type[SimpleWebSocketWSGI]) -> type[SimpleWebSocketWSGI]:
