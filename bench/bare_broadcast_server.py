@@ -7,7 +7,9 @@ gevent-websocket is absent), no access log. No database, no authentication, no
 presence: on the ``/hearing`` namespace, ``join {hearing_id}`` puts the connection in
 the hearing's room and answers an ack shaped like Jiayuan's; ``comment {hearing_id,
 client_id, body}`` broadcasts a payload shaped (and so sized) like Jiayuan's stored
-comment to that room, sender included, and acks the sender with it.
+comment to that room, sender included, and acks the sender with it. With ``--redis URL``,
+several such processes share their rooms through python-socketio's own ``RedisManager``
+(the floor for Jiayuan's workers behind Redis; each process numbers its comments alone).
 
     .venv/bin/python bench/bare_broadcast_server.py --host 127.0.0.1 --port 5123
 
@@ -30,9 +32,10 @@ from gevent import pywsgi  # noqa: E402
 NAMESPACE = "/hearing"
 
 
-def build_app() -> Callable[..., Iterable[bytes]]:
+def build_app(redis_url: str | None = None, channel: str = "bench") -> Callable[..., Iterable[bytes]]:
     """The WSGI app: Socket.IO under /socket.io, a health check, 404 elsewhere."""
-    sio = socketio.Server(async_mode="gevent")
+    manager = socketio.RedisManager(redis_url, channel=channel) if redis_url else None
+    sio = socketio.Server(async_mode="gevent", client_manager=manager)
     seq = itertools.count(1)
 
     @sio.on("connect", namespace=NAMESPACE)
@@ -57,6 +60,7 @@ def build_app() -> Callable[..., Iterable[bytes]]:
         payload = {
             "id": number,
             "seq": number,
+            "prev_seq": number - 1 if number > 1 else None,
             "hearing_id": data["hearing_id"],
             "client_id": data.get("client_id"),
             "body": data.get("body"),
@@ -91,8 +95,11 @@ def main() -> None:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--redis", help="a Redis URL shared with other such processes")
+    parser.add_argument("--channel", default="bench", help="the channel on that Redis")
     args = parser.parse_args()
-    pywsgi.WSGIServer((args.host, args.port), build_app(), log=None).serve_forever()
+    app = build_app(args.redis, args.channel)
+    pywsgi.WSGIServer((args.host, args.port), app, log=None).serve_forever()
 
 
 if __name__ == "__main__":

@@ -1,20 +1,26 @@
-"""What the benches share: ports, child processes, client logs, percentiles, the HTTP API."""
+"""What the benches share: ports, child processes and their CPU, a Redis of their own, client logs,
+percentiles, the HTTP API."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import logging
 import math
+import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import redis
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +41,25 @@ def die_with_parent() -> None:
     started from the main thread."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float | None:
+    """utime + stime of a process (all its threads), in seconds; None once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return ""
 
 
 def percentile(values: Iterable[float], q: float) -> float:
@@ -63,6 +88,83 @@ def run_python(env: dict[str, str], arguments: list[str], what: str) -> None:
     )
     if done.returncode != 0:
         raise RuntimeError(f"{what} failed:\n{done.stderr.decode()[-3000:]}")
+
+
+class OwnRedis:
+    """A redis-server of the bench's own on a free port, which it kills, restarts and pauses."""
+
+    def __init__(self, folder: Path):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is required (Debian's redis-server package)")
+        self.binary = binary
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log = folder / "redis.log"
+        self.process: subprocess.Popen | None = None
+        self.paused = False
+
+    def start(self) -> None:
+        """Start (or restart, on the same port) and return at once; see ``ready``."""
+        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        command += ["--appendonly", "no", "--dir", str(self.folder), "--logfile", str(self.log)]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent
+        )
+
+    def ping(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url, socket_timeout=0.5, socket_connect_timeout=0.5).ping())
+        except redis.RedisError:
+            return False
+
+    def _answers(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"redis-server exited:\n{log_tail(self.log)}")
+        return self.ping()
+
+    def _silent(self, timeout: float) -> RuntimeError:
+        return RuntimeError(f"redis-server did not answer within {timeout} s:\n{log_tail(self.log)}")
+
+    async def ready(self, timeout: float = 10) -> None:
+        """Wait until it answers (from a loop that serves clients meanwhile)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if await asyncio.to_thread(self._answers):
+                return
+            await asyncio.sleep(0.05)
+        raise self._silent(timeout)
+
+    def wait_ready(self, timeout: float = 10) -> None:
+        """Wait until it answers (blocking)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._answers():
+                return
+            time.sleep(0.05)
+        raise self._silent(timeout)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def pause(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+        self.paused = False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a stopped process would not die of SIGTERM
+            self.process.kill()
+            self.process.wait(timeout=10)
 
 
 class CountingHandler(logging.Handler):

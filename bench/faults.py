@@ -94,21 +94,24 @@ from typing import Any
 
 import aiohttp
 import psycopg
-import redis
 import socketio
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (
+    CLOCK_TICKS,
     FILLER,
     ROOT,
     Api,
+    OwnRedis,
     count_client_logs,
     die_with_parent,
     free_port,
+    log_tail,
     percentile,
     prepare_database,
+    process_cpu,
 )
 from deliberation.hearings import RATE_LIMITS
 
@@ -165,9 +168,6 @@ def bench_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class CpuSample:
     """CPU seconds used so far by the workers' processes, and by the whole machine."""
@@ -175,16 +175,6 @@ class CpuSample:
     at: float
     processes: dict[int, float]
     machine: float
-
-
-def process_cpu(pid: int) -> float | None:
-    """utime + stime of a process (all its threads), in seconds; None once it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def process_tree(pid: int) -> list[int]:
@@ -213,77 +203,10 @@ def cores_between(first: CpuSample, last: CpuSample) -> tuple[float, float]:
     return workers / wall, (last.machine - first.machine) / wall
 
 
-def log_tail(path: Path, lines: int = 40) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    return ""
-
-
 CLIENT_LOG = count_client_logs()
 
 
 # --- what the bench starts: Redis, a database, workers -------------------------------------
-
-
-class OwnRedis:
-    """A redis-server of the bench's own on a free port, which it kills, restarts and pauses."""
-
-    def __init__(self, folder: Path):
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("redis-server is required (Debian's redis-server package)")
-        self.binary = binary
-        self.folder = folder
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.log = folder / "redis.log"
-        self.process: subprocess.Popen | None = None
-        self.paused = False
-
-    def start(self) -> None:
-        """Start (or restart, on the same port) and return at once; see ``ready``."""
-        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-        command += ["--appendonly", "no", "--dir", str(self.folder), "--logfile", str(self.log)]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent
-        )
-
-    def ping(self) -> bool:
-        try:
-            return bool(redis.Redis.from_url(self.url, socket_timeout=0.5, socket_connect_timeout=0.5).ping())
-        except redis.RedisError:
-            return False
-
-    async def ready(self, timeout: float = 10) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"redis-server exited:\n{log_tail(self.log)}")
-            if await asyncio.to_thread(self.ping):
-                return
-            await asyncio.sleep(0.05)
-        raise RuntimeError(f"redis-server did not answer within {timeout} s:\n{log_tail(self.log)}")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def pause(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-        self.paused = True
-
-    def resume(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
-        self.paused = False
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)  # a stopped process would not die of SIGTERM
-            self.process.kill()
-            self.process.wait(timeout=10)
 
 
 class BenchDatabase:
