@@ -19,6 +19,7 @@ from deliberation import (
     health,
     i18n,
     live,
+    live_design,
     live_json,
     live_transport,
     live_upkeep,
@@ -94,6 +95,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     cli.init_app(app)
     live.register(socketio)
+    live_design.register(socketio)
     offload.prepare(app)
     return app
 

@@ -122,3 +122,18 @@ class ReactionKind(StrEnum):
 class PollState(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
+
+
+class DraftAction(StrEnum):
+    """What one change to a co-designed draft does to its feature."""
+
+    UPSERT = "upsert"
+    DELETE = "delete"
+
+
+class DraftCause(StrEnum):
+    """Why a change to a draft was made: drawn, a replaced version put back, or one's own undone."""
+
+    EDIT = "edit"
+    RESTORE = "restore"
+    UNDO = "undo"

@@ -15,6 +15,8 @@ PROPOSALS_PER_DESIGNER = 5
 VERSIONS_PER_PROPOSAL = 50
 OBJECTIONS_PER_PERSON = 5
 JOIN_REQUESTS_PENDING = 1
+# per proposal's draft: changes in its history (a long evening of three designers is ~2,000)
+DRAFT_CHANGES = 100_000
 
 
 class LimitReached(Conflict):

@@ -1,10 +1,13 @@
-"""Payloads of the /hearing Socket.IO events, checked before any handler runs."""
+"""Payloads of the /hearing and /design Socket.IO events, checked before any handler runs."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import math
+from typing import Any
 
-from deliberation.enums import ReactionKind, values
+from marshmallow import Schema, ValidationError, fields, validate
+
+from deliberation.enums import DraftAction, ReactionKind, values
 from deliberation.fields import Id, Integer
 
 
@@ -69,3 +72,56 @@ class DecideSchema(Schema):
     proposal_id = Id(required=True, strict=True)
     version = Integer(load_default=None, strict=True, allow_none=True)
     rationale = fields.Str(required=True, validate=validate.Length(max=5000))
+
+
+# --- /design (co-design) -----------------------------------------------------------------------
+
+# Ids are checked in full by codesign (is_id); here only their length is bounded.
+_DRAFT_ID = validate.Length(min=1, max=64)
+
+
+class DraftJoinSchema(Schema):
+    proposal_id = Id(required=True, strict=True)
+    after_seq = Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+
+
+class DraftOpSchema(Schema):
+    proposal_id = Id(required=True, strict=True)
+    op_id = fields.Str(required=True, validate=_DRAFT_ID)
+    base_seq = Integer(required=True, validate=validate.Range(min=0))
+    action = fields.Str(required=True, validate=validate.OneOf(values(DraftAction)))
+    feature_id = fields.Str(required=True, validate=_DRAFT_ID)
+    feature = fields.Dict(load_default=None, allow_none=True)
+
+
+class DraftRestoreSchema(Schema):
+    proposal_id = Id(required=True, strict=True)
+    op_id = fields.Str(required=True, validate=_DRAFT_ID)
+    seq = Integer(required=True, validate=validate.Range(min=1))
+
+
+class DraftUndoSchema(Schema):
+    proposal_id = Id(required=True, strict=True)
+    op_id = fields.Str(required=True, validate=_DRAFT_ID)
+
+
+class DraftSubmitSchema(Schema):
+    proposal_id = Id(required=True, strict=True)
+    note = fields.Str(load_default="", validate=validate.Length(max=2000))
+    needs = fields.List(Id(), load_default=None, allow_none=True)
+
+
+def _lonlat(value: list[Any]) -> None:
+    """A pointer on the map: [longitude, latitude], finite numbers in range."""
+    if len(value) != 2 or not all(type(v) in (int, float) and math.isfinite(v) for v in value):
+        raise ValidationError("A cursor is [longitude, latitude].")
+    if not (-180 <= value[0] <= 180 and -90 <= value[1] <= 90):
+        raise ValidationError("A cursor is [longitude, latitude] in range.")
+
+
+class DraftPresenceSchema(Schema):
+    proposal_id = Id(required=True, strict=True)
+    selected = fields.List(
+        fields.Str(validate=_DRAFT_ID), load_default=list, allow_none=True, validate=validate.Length(max=100)
+    )
+    cursor = fields.List(fields.Raw(), load_default=None, allow_none=True, validate=_lonlat)

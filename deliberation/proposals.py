@@ -17,6 +17,7 @@ from deliberation.extensions import db
 from deliberation.i18n import current_language
 from deliberation.models import (
     Decision,
+    FeatureAuthor,
     Need,
     Proposal,
     ProposalDesigner,
@@ -54,7 +55,14 @@ def _needs_of_round(round_: Round, need_ids: list[int]) -> list[int]:
 
 
 def _add_version(
-    proposal: Proposal, layout: Any, note: str, need_ids: list[int], report: dict, *, by: User
+    proposal: Proposal,
+    layout: Any,
+    note: str,
+    need_ids: list[int],
+    report: dict,
+    *,
+    by: User,
+    drawn_by: dict[str, int | None] | None = None,
 ) -> ProposalVersion:
     number = (proposal.latest_version.number + 1) if proposal.versions else 1
     version = ProposalVersion(
@@ -65,6 +73,10 @@ def _add_version(
         metrics=report["metrics"],
         author_id=by.id,
         answers=[VersionNeed(need_id=nid) for nid in need_ids],
+        authors=[
+            FeatureAuthor(feature_id=feature_id, author_id=author_id)
+            for feature_id, author_id in (drawn_by or {}).items()
+        ],
     )
     proposal.versions.append(version)
     return version
@@ -152,8 +164,13 @@ def revise_proposal(
     language: str,
     note: str = "",
     need_ids: list[int] | None = None,
+    drawn_by: dict[str, int | None] | None = None,
 ) -> tuple[ProposalVersion, dict[str, Any]]:
-    """A new version of a proposal, by one of its designers, while versions are open."""
+    """A new version of a proposal, by one of its designers, while versions are open.
+
+    ``drawn_by`` (feature id to person id) records who drew each feature, when the team's
+    draft says so (codesign.submit).
+    """
     check_can_revise(proposal, by)
     limits.require_room(
         select(ProposalVersion.id).where(ProposalVersion.proposal_id == proposal.id),
@@ -164,7 +181,7 @@ def revise_proposal(
         proposal.round, need_ids if need_ids is not None else proposal.latest_version.need_ids
     )
     report = _checked_layout(proposal.round, layout, language=language)
-    version = _add_version(proposal, layout, note, needs, report, by=by)
+    version = _add_version(proposal, layout, note, needs, report, by=by, drawn_by=drawn_by)
     db.session.flush()
     record(
         "proposal.revised",

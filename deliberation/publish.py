@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session
 from deliberation.extensions import db, socketio
 
 NAMESPACE = "/hearing"
+DESIGN_NAMESPACE = "/design"
+# Logging out ends a person's connections in every live namespace.
+LIVE_NAMESPACES = (NAMESPACE, DESIGN_NAMESPACE)
 PENDING_KEY = "jiayuan_pending_events"
 
 
@@ -38,6 +41,11 @@ class Event(StrEnum):
     CLOSED = "closed"
     SESSION_ENDED = "session_ended"
     SYNC = "sync"
+    # co-design (DESIGN_NAMESPACE)
+    DRAFT_OP = "draft_op"
+    DRAFT_PRESENCE = "draft_presence"
+    DRAFT_SUBMITTED = "draft_submitted"
+    DRAFT_SYNC = "draft_sync"
 
 
 def round_room(round_id: int) -> str:
@@ -65,11 +73,18 @@ def hearing_public_room(hearing_id: int) -> str:
     return f"hearing:{hearing_id}:public"
 
 
+def draft_room(proposal_id: int) -> str:
+    """A proposal's design team in its draft (DESIGN_NAMESPACE)."""
+    return f"draft:{proposal_id}"
+
+
 @dataclass(frozen=True)
 class PendingEvent:
     name: str
     payload: dict[str, Any]
     room: str
+    namespace: str = NAMESPACE
+    skip_sid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,9 +97,18 @@ class CoalescedEvent:
     room: str
 
 
-def publish_after_commit(session: Session, name: Event, payload: dict[str, Any], *, room: str) -> None:
-    """Queue an event to send once ``session`` commits."""
-    session.info.setdefault(PENDING_KEY, []).append(PendingEvent(str(name), payload, room))
+def publish_after_commit(
+    session: Session,
+    name: Event,
+    payload: dict[str, Any],
+    *,
+    room: str,
+    namespace: str = NAMESPACE,
+    skip_sid: str | None = None,
+) -> None:
+    """Queue an event to send once ``session`` commits (to everyone in ``room`` but ``skip_sid``)."""
+    pending = PendingEvent(str(name), payload, room, namespace, skip_sid)
+    session.info.setdefault(PENDING_KEY, []).append(pending)
 
 
 def publish_coalesced_after_commit(
@@ -128,8 +152,9 @@ def _disconnect_local(room: str) -> None:
     """
     manager = socketio.server.manager
     with current_app.app_context():
-        for sid, _eio_sid in list(manager.get_participants(NAMESPACE, room)):
-            socketio.server.disconnect(sid, namespace=NAMESPACE)
+        for namespace in LIVE_NAMESPACES:
+            for sid, _eio_sid in list(manager.get_participants(namespace, room)):
+                socketio.server.disconnect(sid, namespace=namespace)
         db.session.remove()
 
 
@@ -138,9 +163,14 @@ def _send_pending(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, [])
     for item in pending:
         if isinstance(item, PendingEvent):
-            socketio.emit(item.name, item.payload, namespace=NAMESPACE, to=item.room)
             if item.name == Event.SESSION_ENDED:
+                for namespace in LIVE_NAMESPACES:
+                    socketio.emit(item.name, item.payload, namespace=namespace, to=item.room)
                 _disconnect_local(item.room)
+                continue
+            socketio.emit(
+                item.name, item.payload, namespace=item.namespace, to=item.room, skip_sid=item.skip_sid
+            )
             continue
         delay = float(current_app.config.get("LIVE_COALESCE_SECONDS", 1.0))
         with _scheduled_lock:

@@ -19,7 +19,7 @@ from geo.describe import (
 from geo.diff import diff_layouts
 from geo.findings import Finding, Report
 from geo.kinds import Kind
-from geo.layout import MAX_FEATURES, MAX_LAYOUT_BYTES, MAX_VERTICES
+from geo.layout import MAX_FEATURES, MAX_LABEL, MAX_LAYOUT_BYTES, MAX_VERTICES, feature_id, vertex_count
 from geo.maps import (
     MapParts,
     SideBySide,
@@ -33,10 +33,11 @@ from geo.maps import (
 from geo.metrics import compute_metrics
 from geo.site import InvalidSite, Site
 from geo.static_map import layout_svg
-from geo.validate import validate_layout, validate_pin, validate_site
+from geo.validate import validate_feature, validate_layout, validate_pin, validate_site
 
 __all__ = [
     "MAX_FEATURES",
+    "MAX_LABEL",
     "MAX_LAYOUT_BYTES",
     "MAX_VERTICES",
     "Code",
@@ -59,6 +60,7 @@ __all__ = [
     "describe_site",
     "diff_layouts",
     "diff_map",
+    "feature_id",
     "feature_places",
     "layout_map",
     "layout_svg",
@@ -67,7 +69,9 @@ __all__ = [
     "place_points",
     "side_by_side",
     "site_plan_map",
+    "validate_feature",
     "validate_layout",
     "validate_pin",
     "validate_site",
+    "vertex_count",
 ]

@@ -28,6 +28,8 @@ MAX_VERTICES = 20_000
 # Numeric properties (width_m, length_m, canopy_m: metres) above this are refused.
 MAX_NUMBER = 1000.0
 MAX_SEATS = 10_000
+# A label is a short name shown on the map ("香樟 camphor"), not a description.
+MAX_LABEL = 120
 # For the HTTP layer: a body larger than this is answered 413 before it is decoded.
 MAX_LAYOUT_BYTES = 2_000_000
 
@@ -209,6 +211,37 @@ def _feature_id(raw: Mapping[str, Any], props: Mapping[str, Any]) -> str | None:
     return None
 
 
+def feature_id(raw: object) -> str | None:
+    """The id a feature goes by: its ``id``, else ``properties.id`` (a number as text).
+
+    >>> feature_id({"type": "Feature", "id": 7}), feature_id({"properties": {"id": "b1"}})
+    ('7', 'b1')
+    """
+    if not isinstance(raw, Mapping):
+        return None
+    props = raw.get("properties")
+    return _feature_id(raw, props if isinstance(props, Mapping) else {})
+
+
+def vertex_count(raw: object) -> int:
+    """How many positions a feature's geometry counts toward MAX_VERTICES (0 when unreadable).
+
+    >>> vertex_count({"geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}})
+    2
+    """
+    geometry = raw.get("geometry") if isinstance(raw, Mapping) else None
+    if not isinstance(geometry, Mapping):
+        return 0
+    budget = Budget()
+    try:
+        read_geometry(geometry, budget)
+    except GeometryError:
+        return 0
+    except OverflowError:
+        return MAX_VERTICES + 1
+    return MAX_VERTICES - budget.left
+
+
 def _property_findings(f: Feature) -> list[Finding]:
     out: list[Finding] = []
 
@@ -236,6 +269,9 @@ def _property_findings(f: Feature) -> list[Finding]:
     keep = props.get("keep")
     if keep is not None and not isinstance(keep, bool):
         bad("keep", "boolean")
+    label = props.get("label")
+    if label is not None and not (isinstance(label, str) and len(label) <= MAX_LABEL):
+        bad("label", "short_text")
     return out
 
 

@@ -166,6 +166,7 @@ _EXPECTED: Mapping[str, Mapping[str, str]] = {
     "positive_number": {ZH: "不超过 1000 的正数", EN: "a positive number up to 1000"},
     "non_negative_integer": {ZH: "不超过 10000 的非负整数", EN: "a whole number from 0 to 10000"},
     "boolean": {ZH: "true 或 false", EN: "true or false"},
+    "short_text": {ZH: "不超过 120 个字符的文字", EN: "text of at most 120 characters"},
 }
 
 

@@ -326,6 +326,27 @@ def validate_layout(layout: object, site: Site, *, budget_cny: float | None = No
     return Report.of(findings, metrics)
 
 
+def validate_feature(feature: object, site: Site) -> Report:
+    """Validate one feature of a layout by itself, as a live edit of it is checked; never raises.
+
+    These are the checks of validate_layout that need no other feature: structure, kind,
+    geometry type, properties, coordinates and geometry validity (the site only lends its
+    projection). Where the feature lies on the site and what it meets are findings of the
+    whole layout. Metrics are None.
+
+    >>> site = Site.from_geojson({"type": "Polygon", "coordinates": [[[121.496, 31.263],
+    ...     [121.497, 31.263], [121.497, 31.264], [121.496, 31.264], [121.496, 31.263]]]})
+    >>> validate_feature({"type": "Feature", "id": "b", "properties": {"kind": "pool"},
+    ...     "geometry": {"type": "Point", "coordinates": [121.4965, 31.2635]}}, site).codes
+    ['unknown_kind']
+    """
+    parsed = parse_features({"type": "FeatureCollection", "features": [feature]})
+    findings = list(parsed.findings)
+    if not parsed.broken:
+        findings.extend(project(parsed, site.projection))
+    return Report.of(findings, None)
+
+
 def validate_site(boundary: object, constraints: object | None = None) -> Report:
     """Validate a site boundary (GeoJSON Polygon or Feature) and its constraints; never raises."""
     site, findings = build_site(boundary, constraints)

@@ -12,14 +12,18 @@ import pytest
 
 from geo import (
     MAX_FEATURES,
+    MAX_LABEL,
     MAX_VERTICES,
     Code,
     InvalidSite,
     Report,
     Site,
+    feature_id,
+    validate_feature,
     validate_layout,
     validate_pin,
     validate_site,
+    vertex_count,
 )
 from geo.codes import SEVERITY, Severity
 from geo.messages import MESSAGES
@@ -880,3 +884,53 @@ def test_need_pins(geometry: object, expected: Found) -> None:
         assert report.metrics["geometry_type"] == geometry["type"]
     for finding in report.findings:
         assert "?" not in finding.message("zh-CN") and "?" not in finding.message("en")
+
+
+# --- One feature at a time (a live edit of the team's draft) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("香樟 camphor", []),
+        ("x" * MAX_LABEL, []),
+        ("x" * (MAX_LABEL + 1), [("invalid_property", "b", ())]),
+        (42, [("invalid_property", "b", ())]),
+    ],
+)
+def test_a_label_is_short_text(label: object, expected: Found) -> None:
+    report = validate_layout(plus(feature("b", "bench", point(0, 0), label=label)), SITE)
+    assert found(report) == expected
+    for finding in report.findings:
+        assert "120" in finding.message("en") and "120" in finding.message("zh-CN")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (feature("b", "bench", point(0, 0)), []),
+        # where it lies and what it meets are the whole layout's findings
+        (feature("b", "bench", point(60, 60)), []),
+        (feature("p", "planter", rect(-4.0, -1.0, 4, 4)), []),
+        (feature("x", "planter", BOWTIE), [("invalid_geometry", "x", ())]),
+        (feature("x", "pool", point(0, 0)), [("unknown_kind", "x", ())]),
+        (feature("x", "hoop", rect(0, 0, 2, 2)), [("kind_geometry_mismatch", "x", ())]),
+        (feature(None, "bench", point(0, 0)), [("missing_id", None, ())]),
+        ("bench", [("not_a_feature", None, ())]),
+    ],
+)
+def test_one_feature_is_checked_by_itself(value: object, expected: Found) -> None:
+    report = validate_feature(value, SITE)
+    assert found(report) == expected
+    assert report.metrics is None
+
+
+def test_a_features_vertices_and_id_are_read_as_a_layout_reads_them() -> None:
+    assert vertex_count(feature("p", "planter", rect(0, 0, 2, 2))) == 5
+    assert vertex_count({"geometry": {"type": "Point", "coordinates": "x"}}) == 0
+    assert vertex_count(feature("f", "fence", line(*[(i / 100, 0) for i in range(MAX_VERTICES + 1)]))) == (
+        MAX_VERTICES + 1
+    )
+    assert feature_id({"id": 3, "properties": {}}) == "3"
+    assert feature_id({"properties": {"id": "b"}}) == "b"
+    assert feature_id({"id": True}) is None and feature_id("x") is None

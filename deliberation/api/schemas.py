@@ -376,6 +376,13 @@ class VersionSchema(Schema):
     metrics = fields.Dict(allow_none=True)
     warnings = fields.Function(lambda version: version.report.get("warnings", []))
     needs = fields.Function(lambda version: version.need_ids)
+    drawn_by = fields.Function(
+        lambda version: version.drawn_by,
+        metadata={
+            "description": "who drew each feature (feature id to designer id), for a version submitted "
+            "from the team's draft; empty otherwise"
+        },
+    )
     created_at = fields.DateTime()
 
 

@@ -3,6 +3,7 @@
 from deliberation.models.accounts import Community, JoinRequest, MemberRole, Membership, User
 from deliberation.models.audit import AuditEntry
 from deliberation.models.decisions import Decision, Evaluation, NoticePdf, Objection
+from deliberation.models.drafts import Draft, DraftFeature, DraftOp
 from deliberation.models.hearings import (
     Comment,
     Hearing,
@@ -14,7 +15,13 @@ from deliberation.models.hearings import (
     Upvote,
 )
 from deliberation.models.needs import Need, NeedSupport
-from deliberation.models.proposals import Proposal, ProposalDesigner, ProposalVersion, VersionNeed
+from deliberation.models.proposals import (
+    FeatureAuthor,
+    Proposal,
+    ProposalDesigner,
+    ProposalVersion,
+    VersionNeed,
+)
 from deliberation.models.rounds import Ballot, PhaseChange, PhaseDeadline, Round, WhetherAnswer
 from deliberation.models.sites import Site
 
@@ -24,7 +31,11 @@ __all__ = [
     "Comment",
     "Community",
     "Decision",
+    "Draft",
+    "DraftFeature",
+    "DraftOp",
     "Evaluation",
+    "FeatureAuthor",
     "Hearing",
     "HearingSlot",
     "JoinRequest",

@@ -80,10 +80,17 @@ class ProposalVersion(db.Model):
 
     proposal: Mapped[Proposal] = relationship(back_populates="versions")
     answers: Mapped[list[VersionNeed]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    authors: Mapped[list[FeatureAuthor]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property
     def need_ids(self) -> list[int]:
         return sorted(answer.need_id for answer in self.answers)
+
+    @property
+    def drawn_by(self) -> dict[str, int | None]:
+        """Who drew each feature, for a version made from the team's draft (else empty):
+        feature id to person id, None for a designer who has since deleted their account."""
+        return {author.feature_id: author.author_id for author in self.authors}
 
 
 class VersionNeed(db.Model):
@@ -95,3 +102,15 @@ class VersionNeed(db.Model):
         ForeignKey("proposal_versions.id", ondelete="CASCADE"), primary_key=True
     )
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), primary_key=True)
+
+
+class FeatureAuthor(db.Model):
+    """Who drew a feature of a version made from the team's draft: the last to change it."""
+
+    __tablename__ = "version_feature_authors"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    feature_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
