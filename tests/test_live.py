@@ -41,6 +41,17 @@ def test_no_identity_no_connection(live_client):
     assert not live_client().connected
 
 
+def test_a_token_revoked_by_logging_out_no_longer_connects(live_client, people):
+    from deliberation import accounts
+
+    token = accounts.issue_token(people["resident"])
+    assert live_client(auth={"token": token}).connected
+    accounts.revoke_tokens(people["resident"])
+    db.session.commit()
+    assert not live_client(auth={"token": token}).connected
+    assert live_client(people["resident"]).connected  # a fresh login connects
+
+
 def test_a_session_cookie_connects(app, client, people, login):
     from tests.conftest import LiveClient
 
