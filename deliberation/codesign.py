@@ -171,12 +171,14 @@ def draft_of(proposal: Proposal) -> Draft:
     latest = proposal.latest_version
     # Two teammates opening it at once: one makes it, the other waits for that and uses it.
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    # (RETURNING says which one made it: psycopg reports no row count for this statement)
     made = db.session.execute(
         dialect.insert(Draft)
         .values(proposal_id=proposal.id, last_seq=0, version=latest.number if latest else None)
         .on_conflict_do_nothing()
-    )
-    if made.rowcount and latest is not None:
+        .returning(Draft.proposal_id)
+    ).first()
+    if made is not None and latest is not None:
         _start_from(proposal.id, latest)
     return db.session.get(Draft, proposal.id, populate_existing=True)
 

@@ -493,6 +493,39 @@ def test_changes_wait_for_the_phase_that_takes_versions(design_client, team, pro
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_teammates_opening_a_new_draft_at_once_all_get_in_and_it_is_made_once(app, team, proposal):
+    """Each thread is a join on a worker of its own (PostgreSQL: SQLite serialises writers)."""
+    from deliberation.models import User
+
+    proposal_id = proposal.id
+    people = [team["chen"].id, team["lin"].id, team["wu"].id]
+    barrier = threading.Barrier(len(people))
+    answers: list[object] = []
+
+    def open_draft(user_id: int) -> None:
+        with app.app_context():
+            user, draft_proposal = db.session.get(User, user_id), db.session.get(Proposal, proposal_id)
+            barrier.wait()
+            try:
+                answers.append(codesign.join(user, draft_proposal)["seq"])
+                db.session.commit()
+            except Exception as error:  # what a teammate would be told instead
+                db.session.rollback()
+                answers.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=open_draft, args=(user_id,)) for user_id in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert answers == [0, 0, 0]
+    db.session.expire_all()
+    assert sorted(draft_features(proposal)) == sorted(f["id"] for f in g.GOOD_LAYOUT["features"])
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_changes_sent_at_once_by_several_workers_are_ordered_without_a_gap(app, team, proposal):
     """Real concurrency (PostgreSQL: SQLite serialises writers by itself): each thread is an
     event on a worker of its own, as the /design handler runs it."""
