@@ -1,8 +1,9 @@
 """The outside services some tests need, and what to do when one is missing.
 
-A test needing PostgreSQL, Redis or Chromium fails when the service is missing,
-unless JIAYUAN_SKIP_SERVICES names it (e.g. ``postgresql,redis,browser``) on a
-machine that lacks it.  CI names none, so there every such test runs.
+A test needing PostgreSQL, Redis, Chromium or Node.js (with npm's socket.io-client)
+fails when the service is missing, unless JIAYUAN_SKIP_SERVICES names it (e.g.
+``postgresql,redis,browser,node``) on a machine that lacks it.  CI names none, so
+there every such test runs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import secrets
 import shutil
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -24,6 +26,8 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("JIAYUAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CHROMIUM = os.environ.get("JIAYUAN_CHROMIUM", "/usr/bin/chromium")
+# The reference Socket.IO client, as npm ci installs it (package.json's dependencies).
+SOCKET_IO_CLIENT = Path(__file__).resolve().parents[1] / "node_modules" / "socket.io-client" / "package.json"
 
 # Names this test session gives to what it creates in the shared services (schemas,
 # databases, Redis channels), so that two copies of the suite on one machine never meet.
@@ -53,6 +57,7 @@ def require(service: str) -> None:
         "postgresql": lambda: _reachable(POSTGRES_URL, 5432),
         "redis": lambda: _reachable(REDIS_URL, 6379),
         "browser": lambda: shutil.which(CHROMIUM) is not None or os.path.exists(CHROMIUM),
+        "node": lambda: shutil.which("node") is not None and SOCKET_IO_CLIENT.exists(),
     }[service]()
     if available:
         return
