@@ -11,15 +11,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import current_app, request, session
+from flask import request, session
 from flask_babel import gettext as _
-from flask_socketio import join_room, leave_room, rooms
+from flask_socketio import join_room
 from sqlalchemy.exc import IntegrityError
 
 from deliberation import decisions, hearings, live_upkeep, presence
 from deliberation.errors import DomainError, ErrorCode
 from deliberation.extensions import db
-from deliberation.live_base import LiveIdentity, LiveNamespace, connect_identity, live_event
+from deliberation.live_base import LiveIdentity, LiveNamespace, live_event
 from deliberation.live_schemas import (
     CommentSchema,
     DecideSchema,
@@ -40,7 +40,6 @@ from deliberation.publish import (
     hearing_public_room,
     hearing_room,
     round_room,
-    user_room,
 )
 
 log = logging.getLogger(__name__)
@@ -57,17 +56,11 @@ class HearingNamespace(LiveNamespace):
 
     def on_connect(self, auth: Any = None) -> None:
         """Anyone with an identity connects: the session cookie, or ``auth: {token}``."""
-        identity = connect_identity(auth)
-        session[JOINED_KEY] = []
-        join_room(user_room(identity[0]))  # so that logging out elsewhere ends this connection
-        live_upkeep.ensure_started(current_app._get_current_object())
+        self.open_connection(auth, JOINED_KEY)
 
     def on_disconnect(self, reason: Any = None) -> None:
         """A connection went away: it stops counting as present."""
-        # Leave the rooms first: the presence update must not be sent to the closing socket.
-        for room in rooms():
-            if room != request.sid:
-                leave_room(room)
+        self.leave_rooms()  # first: the presence update must not be sent to the closing socket
         live_upkeep.LOCAL_SIDS.discard(request.sid)
         try:
             presence.leave(request.sid)

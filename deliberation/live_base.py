@@ -15,20 +15,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import session
+from flask import current_app, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_socketio import Namespace
+from flask_socketio import Namespace, join_room, leave_room, rooms
 from marshmallow import Schema, ValidationError
 from socketio.exceptions import ConnectionRefusedError as ConnectionRefused
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import joinedload
 
-from deliberation import accounts
+from deliberation import accounts, live_upkeep
 from deliberation.errors import DomainError, ErrorCode, error_body
 from deliberation.extensions import db
 from deliberation.inputs import check_value
 from deliberation.models import Membership, User
+from deliberation.publish import user_room
 
 log = logging.getLogger("deliberation.live")
 USER_KEY = "live_user_id"
@@ -155,3 +156,18 @@ class LiveNamespace(Namespace):
         ):
             return failure(str(ErrorCode.INVALID_INPUT), _("This event does not exist."))
         return super().trigger_event(event, *args)
+
+    def open_connection(self, auth: Any, joined_key: str) -> int:
+        """Take in a connection with an identity (see connect_identity), joined to nothing yet
+        (``joined_key`` in its session); answers the person's id."""
+        user_id, _nonce = connect_identity(auth)
+        session[joined_key] = []
+        join_room(user_room(user_id))  # so that logging out elsewhere ends this connection
+        live_upkeep.ensure_started(current_app._get_current_object())
+        return user_id
+
+    def leave_rooms(self) -> None:
+        """Leave every room but the connection's own (before telling the rest it left)."""
+        for room in rooms():
+            if room != request.sid:
+                leave_room(room)

@@ -13,16 +13,16 @@ import logging
 import time
 from typing import Any
 
-from flask import current_app, request, session
+from flask import request, session
 from flask_babel import gettext as _
-from flask_socketio import join_room, leave_room, rooms
+from flask_socketio import join_room
 from sqlalchemy.exc import IntegrityError
 
-from deliberation import codesign, live_upkeep
+from deliberation import codesign
 from deliberation.errors import DomainError, ErrorCode
 from deliberation.extensions import db, socketio
 from deliberation.i18n import current_language
-from deliberation.live_base import LiveIdentity, LiveNamespace, connect_identity, live_event
+from deliberation.live_base import LiveIdentity, LiveNamespace, live_event
 from deliberation.live_schemas import (
     DraftJoinSchema,
     DraftOpSchema,
@@ -33,7 +33,7 @@ from deliberation.live_schemas import (
 )
 from deliberation.lookup import get_or_404
 from deliberation.models import DraftOp, Proposal, User
-from deliberation.publish import DESIGN_NAMESPACE, Event, draft_room, publish_after_commit, user_room
+from deliberation.publish import DESIGN_NAMESPACE, Event, draft_room, publish_after_commit
 
 log = logging.getLogger(__name__)
 DRAFTS_KEY = "live_drafts"
@@ -86,16 +86,11 @@ class DesignNamespace(LiveNamespace):
     def on_connect(self, auth: Any = None) -> None:
         """Anyone with an identity connects (the session cookie, or ``auth: {token}``); opening
         a draft is for its team."""
-        identity = connect_identity(auth)
-        session[DRAFTS_KEY] = []
-        join_room(user_room(identity[0]))  # so that logging out elsewhere ends this connection
-        live_upkeep.ensure_started(current_app._get_current_object())
+        self.open_connection(auth, DRAFTS_KEY)
 
     def on_disconnect(self, reason: Any = None) -> None:
         """A connection went away: the team hears who left."""
-        for room in rooms():
-            if room != request.sid:
-                leave_room(room)
+        self.leave_rooms()
         for left in BOARD.leave(request.sid):
             _send_presence(left["proposal_id"], left, None)
 
