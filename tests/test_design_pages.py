@@ -195,7 +195,21 @@ def test_a_designer_opens_the_editor_for_a_new_version(
         assert re.search(rf'name="needs" value="{need.id}"\s+checked', page)
         assert not re.search(rf'name="needs" value="{other_need.id}"\s+checked', page)
         assert 'name="co_designers"' not in page and 'id="p-title"' not in page
+        # The team draws the new version together, live, in the proposal's shared draft.
+        live = data["live"]
+        assert (live["namespace"], live["proposalId"], live["userId"]) == ("/design", proposal.id, person.id)
+        assert live["events"]["client"]["draft_op"] == "draft_op"
+        assert live["events"]["server"]["draft_sync"] == "draft_sync"
+        assert "/static/vendor/socket.io/socket.io.min.js" in page and "/static/js/codesign.js" in page
+        assert 'data-testid="codesign"' in page and 'data-testid="draft-undo"' in page
         client.post("/logout")
+
+
+def test_a_new_proposal_is_drawn_alone(client, login, make_round, designer):
+    login(designer)
+    page = html(client.get(f"/rounds/{make_round(Phase.PROPOSING).id}/proposals/new"))
+    assert data_island(page)["live"] is None
+    assert "codesign.js" not in page and 'data-testid="codesign"' not in page
 
 
 def test_a_new_version_is_refused_to_others_and_outside_its_phases(

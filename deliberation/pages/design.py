@@ -25,6 +25,7 @@ from deliberation.i18n import current_language
 from deliberation.lookup import get_or_404
 from deliberation.map_views import map_options
 from deliberation.models import MemberRole, Membership, Need, Proposal, ProposalVersion, Round, User
+from deliberation.publish import DESIGN_NAMESPACE, Event
 from deliberation.sites import geo_site
 from geo.codes import Code
 from geo.kinds import LAYOUT_KINDS, LINE, POINT, POLYGON, Kind, spec
@@ -144,6 +145,37 @@ def editor_strings() -> dict[str, str]:
     }
 
 
+def codesign_strings() -> dict[str, str]:
+    """Every string the co-design script (static/js/codesign.js) shows, translated here."""
+    return {
+        "connecting": _("Opening the shared draft…"),
+        "connected": _("Drawing together: every change is saved as you make it."),
+        "offline": _("Offline: your changes are kept on this device and sent when you are back."),
+        "refused": _("The shared draft cannot be opened: %(message)s"),
+        "pending": _("%(n)s changes waiting to be sent"),
+        "allSent": _("All your changes are saved."),
+        "you": _("you"),
+        "joined": _("%(name)s opened the draft."),
+        "left": _("%(name)s left the draft."),
+        "overwroteYours": _("%(name)s's change of %(feature)s replaced yours. Restore yours?"),
+        "youOverwrote": _("Your change of %(feature)s replaced %(name)s's. Restore theirs?"),
+        "overwroteYoursMove": _("%(name)s's move of %(feature)s replaced yours. Restore yours?"),
+        "youOverwroteMove": _("Your move of %(feature)s replaced %(name)s's. Restore theirs?"),
+        "overwroteYoursDelete": _("%(name)s deleted %(feature)s, which you had changed. Restore yours?"),
+        "youOverwroteDelete": _("You deleted %(feature)s, which %(name)s had changed. Restore theirs?"),
+        "restore": _("Restore"),
+        "dismiss": _("Dismiss"),
+        "restored": _("%(name)s restored %(feature)s."),
+        "undone": _("Undone: %(feature)s."),
+        "nothingToUndo": _("You have no change of yours to undo."),
+        "refusedOp": _("Your change of %(feature)s was refused: %(message)s"),
+        "submitted": _("%(name)s submitted the draft as version %(n)s."),
+        "submitBusy": _("Sending your last changes first…"),
+        "aFeature": _("a feature"),
+        "someone": _("A teammate"),
+    }
+
+
 def _starting_layout(round_: Round) -> dict[str, Any]:
     """A new layout starts from the trees on the site today, so keeping them is the default."""
     trees = []
@@ -228,6 +260,8 @@ def _editor(round_: Round, proposal: Proposal | None):
             "proposal": url_for("design.proposal_page", proposal_id=ID_SLOT).replace(str(ID_SLOT), "{id}"),
         },
         "strings": editor_strings(),
+        # The proposal's team draws its next version together, live, in its shared draft.
+        "live": _live_config(proposal) if proposal else None,
     }
     return render_template(
         "editor.html",
@@ -239,6 +273,30 @@ def _editor(round_: Round, proposal: Proposal | None):
         cited=set(latest.need_ids) if latest else set(),
         designers=[] if proposal else _community_designers(round_.community_id, besides=current_user),
     )
+
+
+# The events a team member's browser sends on DESIGN_NAMESPACE (live_design.DesignNamespace).
+CLIENT_EVENTS = ("draft_join", "draft_op", "draft_restore", "draft_undo", "draft_submit", "draft_presence")
+
+
+def _live_config(proposal: Proposal) -> dict[str, Any]:
+    """What the co-design script needs: the namespace, event names, who is drawing, strings."""
+    return {
+        "proposalId": proposal.id,
+        "userId": current_user.id,
+        "userName": current_user.name,
+        "namespace": DESIGN_NAMESPACE,
+        "socketPath": request.script_root + "/socket.io",
+        "events": {
+            "server": {
+                e.name.lower(): e.value
+                for e in (Event.DRAFT_OP, Event.DRAFT_PRESENCE, Event.DRAFT_SUBMITTED, Event.DRAFT_SYNC)
+            }
+            | {"session_ended": Event.SESSION_ENDED.value},
+            "client": {name: name for name in CLIENT_EVENTS},
+        },
+        "strings": codesign_strings(),
+    }
 
 
 @bp.get("/rounds/<int:round_id>/proposals/new")

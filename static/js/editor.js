@@ -6,6 +6,10 @@
  * every string it shows, already translated. Each feature is a Leaflet layer that
  * carries its GeoJSON properties in layer.feature; layers are kept by feature id in
  * window.jiayuanMaps[mapName].layers.layout, as geo.maps does for its own layers.
+ *
+ * A new version is drawn by the proposal's team together (D.live): codesign.js then brings
+ * the shared draft's features in (put, drop), hears of every local change through `hooks`,
+ * and submits the draft; ids of new features are random, since teammates draw at once.
  */
 (function () {
   "use strict";
@@ -14,6 +18,10 @@
   if (!island) { return; }
   const D = JSON.parse(island.textContent);
   const S = D.strings;
+  // Co-design (static/js/codesign.js): the team's shared draft, live. The draft's script
+  // brings the features in and hears of every local change through these hooks.
+  const live = D.live || null;
+  const hooks = { changed: null, selected: null, submit: null };
   const entry = window.jiayuanMaps[D.mapName];
   const map = entry.map;
   const group = entry.groups.layout;
@@ -44,6 +52,7 @@
     remove: ["enableGlobalRemovalMode", "disableGlobalRemovalMode", "globalRemovalModeEnabled"],
   };
 
+  let busyId = null;       // the feature being dragged, turned or reshaped by hand right now
   let drawing = null;      // {kind, shape} while a draw mode is on
   let mode = null;         // one of MODES while a global mode is on
   let selectedId = null;
@@ -136,8 +145,19 @@
 
   function kindName(kind) { return kinds[kind] ? kinds[kind].name : String(kind || "?"); }
 
+  function randomHex(n) {
+    const bytes = window.crypto.getRandomValues(new Uint8Array(Math.ceil(n / 2)));
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("").slice(0, n);
+  }
+
   function newId(kind) {
     const stem = String(kind || "feature");
+    // Teammates draw at the same time: an id made here must not be one they make too.
+    if (live) {
+      let id = stem + "-" + randomHex(12);
+      while (byId[id]) { id = stem + "-" + randomHex(12); }
+      return id;
+    }
     let n = 1;
     // An id that "Undo delete" may bring back is still taken.
     const taken = function (id) {
@@ -186,6 +206,10 @@
       if (here.length > 1) { offerChoice(e.latlng, here); }
     });
     layer.on("add", function () { paint(layer); });
+    layer.on("pm:dragstart pm:rotatestart pm:markerdragstart", function () { busyId = id; });
+    layer.on("pm:dragend pm:rotateend pm:markerdragend", function () {
+      if (busyId === id) { busyId = null; }
+    });
     layer.on("pm:edit pm:dragend pm:rotateend pm:vertexremoved", changed);
     layer.on("pm:edit pm:dragend pm:rotateend pm:vertexremoved", function () {
       if (selectedId === id) { fillShape(); }
@@ -265,6 +289,7 @@
     [previous, selectedId].forEach(function (fid) { if (fid && byId[fid]) { paint(byId[fid]); } });
     if (previous !== selectedId) { listChanged(); }
     const panel = $("selected-panel");
+    if (previous !== selectedId && hooks.selected) { hooks.selected(selectedId); }
     if (!selectedId) { panel.hidden = true; return; }
     const layer = byId[selectedId];
     const props = layer.feature.properties;
@@ -311,7 +336,7 @@
   $("f-delete").addEventListener("click", function () {
     if (!selectedId) { return; }
     deleteFeature(selectedId);
-    undoButton.focus();  // the panel is gone with the feature: the way back is next
+    undoTarget().focus();  // the panel is gone with the feature: the way back is next
   });
   $("f-zoom").addEventListener("click", function () { if (selectedId) { zoomTo(selectedId); } });
 
@@ -408,6 +433,8 @@
       const down = rowButton("down", "↓", format(S.moveDown, { name: name }));
       up.disabled = index === 0;
       down.disabled = index === order.length - 1;
+      // The shared draft keeps the order in which features were first drawn.
+      up.hidden = down.hidden = Boolean(live);
       const actions = document.createElement("span");
       actions.className = "feature-actions";
       actions.append(
@@ -458,7 +485,7 @@
       const next = order[order.indexOf(id) + 1] || order[order.indexOf(id) - 1];
       deleteFeature(id);
       focusAfterList = next ? { id: next, action: "select" } : null;
-      if (!next) { undoButton.focus(); }
+      if (!next) { undoTarget().focus(); }
     }
   });
 
@@ -466,7 +493,9 @@
 
   const undoButton = $("undo-delete");
 
-  function showUndo() { undoButton.hidden = undoStack.length === 0; }
+  // In the shared draft "Undo my last change" (the server's undo) takes its place.
+  function showUndo() { undoButton.hidden = Boolean(live) || undoStack.length === 0; }
+  const undoTarget = function () { return live ? $("draft-undo") : undoButton; };
 
   /* Delete a feature, keeping what "Undo delete" needs to bring it back as it was. */
   function deleteFeature(id) {
@@ -1064,6 +1093,12 @@
 
   function changed() {
     dirty = true;
+    if (hooks.changed) { hooks.changed(); }
+    recheck();
+  }
+
+  /* Check the layout again soon (a teammate's change came in, or one's own). */
+  function recheck() {
     findingsPanel.dataset.state = "pending";
     clearTimeout(timer);
     timer = setTimeout(check, 300);
@@ -1279,7 +1314,7 @@
     button.disabled = true;
     formStatus.textContent = S.submitting;
     try {
-      const answer = await window.jiayuanApi.post(D.urls.submit, body);
+      const answer = hooks.submit ? await hooks.submit(body) : await window.jiayuanApi.post(D.urls.submit, body);
       dirty = false;
       const id = D.mode === "new" ? answer.id : D.proposalId;
       window.location.assign(D.urls.proposal.replace("{id}", String(id)));
@@ -1298,7 +1333,7 @@
   });
 
   window.addEventListener("beforeunload", function (e) {
-    if (dirty) {
+    if (dirty && !live) {  // the shared draft keeps every change (queued ones on this device)
       e.preventDefault();
       e.returnValue = S.leaveUnsaved;
     }
@@ -1306,10 +1341,92 @@
 
   /* ---- start ---------------------------------------------------------- */
 
-  load(D.layout || { type: "FeatureCollection", features: [] }, true);
-  dirty = false;
-  findingsPanel.dataset.state = "pending";
-  check();
+  if (!live) {
+    load(D.layout || { type: "FeatureCollection", features: [] }, true);
+    dirty = false;
+    findingsPanel.dataset.state = "pending";
+    check();
+  }
+  showUndo();
+
+  /* ---- for the shared draft (codesign.js) ------------------------------- */
+
+  /* A feature as this page would send it; null if it is not on the map. */
+  function featureOf(id) {
+    const layer = byId[id];
+    if (!layer) { return null; }
+    const feature = layer.toGeoJSON(8);
+    feature.id = id;
+    feature.properties = Object.assign({}, layer.feature.properties, { id: id });
+    return feature;
+  }
+
+  function sortedKeys(value) {
+    if (Array.isArray(value)) { return value.map(sortedKeys); }
+    if (value && typeof value === "object") {
+      const out = {};
+      Object.keys(value).sort().forEach(function (key) { out[key] = sortedKeys(value[key]); });
+      return out;
+    }
+    return value;
+  }
+
+  /* A feature's content as one string, to tell whether it changed (null: not on the map). */
+  function canon(id) {
+    const feature = featureOf(id);
+    return feature ? JSON.stringify(sortedKeys({ g: feature.geometry, p: feature.properties })) : null;
+  }
+
+  /* Put a feature on the map as given (a teammate's change): added, or replacing its layer
+   * in its place in the list. False if its geometry cannot be drawn. */
+  function put(feature) {
+    const id = String(feature.id !== undefined && feature.id !== null ? feature.id : feature.properties.id);
+    const layers = layersOf(feature);
+    if (layers.length !== 1) { return false; }
+    const old = byId[id];
+    if (old) {
+      old.off();
+      if (old.pm && old.pm.disable) { old.pm.disable(); }
+      group.removeLayer(old);
+      delete byId[id];
+    }
+    // (In a global mode, Geoman takes the new layer into it by itself.)
+    adopt(layers[0], Object.assign({}, feature.properties || {}, { id: id }));
+    restackSoon();
+    if (selectedId === id) { refreshSelected(); }
+    return true;
+  }
+
+  // Many changes come at once (a teammate back from offline): stack the layers once after them.
+  let restackQueued = false;
+  function restackSoon() {
+    if (restackQueued) { return; }
+    restackQueued = true;
+    Promise.resolve().then(function () {
+      restackQueued = false;
+      restack();
+    });
+  }
+
+  /* Take a feature off the map (a teammate deleted it). */
+  function drop(id) {
+    if (byId[id]) { forget(id); }
+  }
+
+  /* The selected feature changed under the panel: show it, but not over what is being typed. */
+  function refreshSelected() {
+    const layer = byId[selectedId];
+    if (!layer) { return; }
+    paint(layer);
+    const panel = $("selected-panel");
+    const props = layer.feature.properties;
+    if (!panel.contains(document.activeElement)) {
+      $("f-label").value = props.label || "";
+      $("f-width").value = props.width_m !== undefined ? props.width_m : "";
+      $("f-seats").value = props.seats !== undefined ? props.seats : "";
+    }
+    fillShape();
+  }
 
   // For tests and the curious: the editor's state.
   window.jiayuanEditor = {
@@ -1319,5 +1436,19 @@
     check: check,
     order: function () { return order.slice(); },
     selected: function () { return selectedId; },
+    // for codesign.js
+    hooks: hooks,
+    featureOf: featureOf,
+    canon: canon,
+    put: put,
+    drop: drop,
+    recheck: recheck,
+    busy: function () { return busyId; },
+    select: select,
+    say: say,
+    format: format,
+    kindName: kindName,
+    nameOf: function (id) { return byId[id] ? nameOf(id) : null; },
+    showReport: showReport,
   };
 })();
