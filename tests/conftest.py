@@ -242,15 +242,15 @@ class LiveClient:
             self.client.disconnect(namespace=self.NAMESPACE)
 
 
-@pytest.fixture
-def live_client(app):
-    """Connect a person to /hearing with a bearer token (or no identity at all)."""
+def connecting(app, client_class: type[LiveClient]) -> Iterator[Callable[..., LiveClient]]:
+    """Connect people to a live namespace (``client_class``'s) with a bearer token, or with
+    what the keyword arguments say; whoever is still connected leaves at the end."""
     clients: list[LiveClient] = []
 
     def connect(user: User | None = None, **kwargs) -> LiveClient:
         if user is not None:
             kwargs.setdefault("auth", {"token": accounts.issue_token(user)})
-        client = LiveClient(app, **kwargs)
+        client = client_class(app, **kwargs)
         clients.append(client)
         return client
 
@@ -258,6 +258,12 @@ def live_client(app):
     for client in clients:
         if client.connected:
             client.disconnect()
+
+
+@pytest.fixture
+def live_client(app):
+    """Connect a person to /hearing with a bearer token (or no identity at all)."""
+    yield from connecting(app, LiveClient)
 
 
 # --- a hearing and the people around it (tests of the live hearing and its pages) ------------

@@ -22,7 +22,7 @@ from deliberation.errors import NotAllowed
 from deliberation.extensions import db
 from deliberation.models import Draft, DraftOp, Proposal, ProposalVersion, Site
 from tests import geo_layouts as g
-from tests.conftest import PASSWORD, LiveClient
+from tests.conftest import PASSWORD, LiveClient, connecting
 from tests.services import fresh_postgres_database
 
 
@@ -33,19 +33,7 @@ class DesignClient(LiveClient):
 @pytest.fixture
 def design_client(app) -> Iterator:
     """Connect a person to /design with a bearer token (or with what ``kwargs`` say)."""
-    clients: list[DesignClient] = []
-
-    def connect(user=None, **kwargs) -> DesignClient:
-        if user is not None:
-            kwargs.setdefault("auth", {"token": accounts.issue_token(user)})
-        client = DesignClient(app, **kwargs)
-        clients.append(client)
-        return client
-
-    yield connect
-    for client in clients:
-        if client.connected:
-            client.disconnect()
+    yield from connecting(app, DesignClient)
 
 
 @pytest.fixture
