@@ -9,15 +9,19 @@ from functools import lru_cache
 import numpy as np
 import shapely
 from pyproj import Transformer
+from pyproj.enums import TransformDirection
 
 
 @lru_cache(maxsize=256)
-def _transformers(lon_0: float, lat_0: float) -> tuple[Transformer, Transformer]:
-    # pyproj >= 3.1 transformers are thread-safe, so one cached pair serves every thread.
-    laea = f"+proj=laea +lat_0={lat_0!r} +lon_0={lon_0!r} +ellps=WGS84 +units=m +no_defs"
-    forward = Transformer.from_crs("EPSG:4326", laea, always_xy=True)
-    inverse = Transformer.from_crs(laea, "EPSG:4326", always_xy=True)
-    return forward, inverse
+def _transformer(lon_0: float, lat_0: float) -> Transformer:
+    # A pipeline, not from_crs: pyproj keeps a transformer's PROJ object per thread, and under
+    # gevent every greenlet is a thread, so each event rebuilds it. from_crs rebuilds through
+    # PROJ's database (about 8 ms); the same conversion written as a pipeline costs 0.04 ms
+    # and gives the same metres (degrees back to within 1e-13).
+    return Transformer.from_pipeline(
+        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad"
+        f" +step +proj=laea +lat_0={lat_0!r} +lon_0={lon_0!r} +ellps=WGS84"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,28 +51,29 @@ class LocalProjection:
 
     def to_metres_xy(self, lon: float, lat: float) -> tuple[float, float]:
         """One position from lon/lat degrees to metres."""
-        x, y = _transformers(self.lon_0, self.lat_0)[0].transform(lon, lat)
+        x, y = _transformer(self.lon_0, self.lat_0).transform(lon, lat)
         return float(x), float(y)
 
     def to_lonlat_xy(self, x: float, y: float) -> tuple[float, float]:
         """One position from metres to lon/lat degrees."""
-        lon, lat = _transformers(self.lon_0, self.lat_0)[1].transform(x, y)
+        lon, lat = _transformer(self.lon_0, self.lat_0).transform(x, y, direction=TransformDirection.INVERSE)
         return float(lon), float(lat)
 
     def to_metres(self, geometry: np.ndarray | shapely.Geometry) -> np.ndarray | shapely.Geometry:
         """A lon/lat geometry (or array of them) projected to metres, in one call."""
-        return shapely.transform(geometry, _apply(_transformers(self.lon_0, self.lat_0)[0]))
+        return shapely.transform(geometry, self._apply(TransformDirection.FORWARD))
 
     def to_lonlat(self, geometry: np.ndarray | shapely.Geometry) -> np.ndarray | shapely.Geometry:
         """A geometry (or array of them) in metres brought back to lon/lat."""
-        return shapely.transform(geometry, _apply(_transformers(self.lon_0, self.lat_0)[1]))
+        return shapely.transform(geometry, self._apply(TransformDirection.INVERSE))
 
+    def _apply(self, direction: TransformDirection) -> Callable[[np.ndarray], np.ndarray]:
+        transformer = _transformer(self.lon_0, self.lat_0)
 
-def _apply(transformer: Transformer) -> Callable[[np.ndarray], np.ndarray]:
-    def transform(coords: np.ndarray) -> np.ndarray:
-        if len(coords) == 0:
-            return coords
-        x, y = transformer.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack((x, y))
+        def transform(coords: np.ndarray) -> np.ndarray:
+            if len(coords) == 0:
+                return coords
+            x, y = transformer.transform(coords[:, 0], coords[:, 1], direction=direction)
+            return np.column_stack((x, y))
 
-    return transform
+        return transform

@@ -211,3 +211,26 @@ def test_invalid_features_are_not_measured() -> None:
     )
     metrics = compute_metrics(collection(bowtie), EMPTY_SITE)
     assert metrics["area_by_kind_m2"] == {}
+
+
+@pytest.mark.parametrize("centre", [(121.496, 31.263), (116.4, 39.9), (-0.12, 51.5), (151.2, -33.9)])
+def test_site_projection_is_proj_s_lambert_equal_area_both_ways(centre: tuple[float, float]) -> None:
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+
+    from geo.projection import LocalProjection
+
+    lon_0, lat_0 = centre
+    laea = f"+proj=laea +lat_0={lat_0!r} +lon_0={lon_0!r} +ellps=WGS84 +units=m +no_defs"
+    forward = Transformer.from_crs("EPSG:4326", laea, always_xy=True)
+    inverse = Transformer.from_crs(laea, "EPSG:4326", always_xy=True)
+    rng = np.random.default_rng(7)
+    lonlat = np.column_stack((lon_0 + rng.uniform(-0.01, 0.01, 200), lat_0 + rng.uniform(-0.01, 0.01, 200)))
+    projection = LocalProjection(lon_0, lat_0)
+    metres = shapely.get_coordinates(projection.to_metres(shapely.linestrings(lonlat)))
+    assert np.abs(metres - np.column_stack(forward.transform(lonlat[:, 0], lonlat[:, 1]))).max() < 1e-9
+    back = shapely.get_coordinates(projection.to_lonlat(shapely.linestrings(metres)))
+    assert np.abs(back - np.column_stack(inverse.transform(metres[:, 0], metres[:, 1]))).max() < 1e-12
+    assert projection.to_metres_xy(*lonlat[0]) == forward.transform(*lonlat[0])
+    assert projection.to_lonlat_xy(*metres[0]) == pytest.approx(inverse.transform(*metres[0]), abs=1e-12)
