@@ -43,8 +43,8 @@ acknowledged op of its draft exactly once: expected minus unique receipts) and d
 ones; seq gaps (a seq of the draft that no connection received and no ack named) and
 broadcasts that arrived after a later seq; op-to-teammate latency p50/p95/p99 (send to
 receipt at each *other* connection of the draft; one process, one monotonic clock) and
-ack latency p50/p99; overwrites the acks reported; server CPU (utime+stime from
-/proc/<pid>/stat) from the first op until the server settled, per acknowledged op and per
+ack latency p50/p99; overwrites the acks reported; server CPU (its CPU-time
+clock, clock_getcpuclockid) from the first op until the server settled, per acknowledged op and per
 delivered broadcast; the server's peak RSS (VmHWM); the load generator's CPU (a
 generator near 100 % of one core measures itself: compare server CPU then); and how long
 the server waited for a CPU (/proc/<pid>/task/*/schedstat) with the load average, since

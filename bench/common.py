@@ -46,14 +46,23 @@ def die_with_parent() -> None:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
 def process_cpu(pid: int) -> float | None:
-    """utime + stime of a process (all its threads), in seconds; None once it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+    """CPU time of a process (all its threads, ended ones too), in seconds; None once it is gone.
+
+    Read from the process's CPU-time clock (clock_getcpuclockid), in nanoseconds, not from
+    /proc's utime + stime, which count whole clock ticks (10 ms): 200 people joining a bare
+    server cost 13 to 21 ticks, so a tick either side moved its figure by a tenth.
+    """
+    clock = ctypes.c_int()
+    if _LIBC.clock_getcpuclockid(pid, ctypes.byref(clock)) != 0:
         return None
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    try:
+        return time.clock_gettime(clock.value)
+    except OSError:  # the process has gone since
+        return None
 
 
 def log_tail(path: Path, lines: int = 40) -> str:

@@ -60,7 +60,7 @@ connection in the room, sender included, one process so one monotonic clock);
 deliveries per second (first send to last receipt); lost deliveries (every connection in
 the room should receive every acknowledged comment once: expected (L+N) x acked minus
 unique receipts) and duplicated ones (the same comment twice at one connection); the
-server processes' CPU (utime+stime from /proc/<pid>/stat, summed over a kind's
+server processes' CPU (each one's CPU-time clock, clock_getcpuclockid, summed over a kind's
 processes) while people join (ms per person joining) and while comments flow (us per
 delivered comment; with workers also each worker's: its CPU over the deliveries to the
 connections it holds); their peak RSS (VmHWM, summed); and the load generator's own CPU
@@ -222,7 +222,7 @@ class ServerProcess:
         raise RuntimeError(f"the {self.name} server did not come up:\n{self.log_tail()}")
 
     def cpu_seconds(self) -> float:
-        """utime + stime of the process (all its threads), in seconds."""
+        """CPU time of the process (all its threads), in seconds."""
         used = process_cpu(self.process.pid)
         if used is None:
             raise RuntimeError(f"the {self.name} server is gone:\n{self.log_tail()}")
