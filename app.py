@@ -19,6 +19,7 @@ from deliberation import (
     health,
     i18n,
     live,
+    live_base,
     live_design,
     live_json,
     live_transport,
@@ -83,6 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ),
     )
     live_transport.install(socketio.server.eio)
+    app.session_interface = live_base.LiveSessionInterface()
     api.init_app(app)
 
     auth.init_app(app)

@@ -16,7 +16,7 @@ from deliberation import throttle
 from deliberation.audit import record
 from deliberation.enums import AgeBand, Language, Role, StakeholderTag, values
 from deliberation.errors import Conflict, DomainError, ErrorCode, InvalidInput, NotAllowed, NotFound, allows
-from deliberation.extensions import db
+from deliberation.extensions import db, read_row
 from deliberation.models import Community, MemberRole, Membership, User
 from deliberation.models.accounts import new_token_nonce
 from deliberation.models.types import utcnow
@@ -238,8 +238,8 @@ def identity_from_token(token: str) -> tuple[int, str] | None:
     claims = _token_claims(token)
     if claims is None:
         return None
-    nonce = db.session.scalar(_NONCE_QUERY, {"user_id": claims[0]})
-    return claims if nonce is not None and secrets.compare_digest(nonce, claims[1]) else None
+    row = read_row(_NONCE_QUERY, {"user_id": claims[0]})
+    return claims if row is not None and secrets.compare_digest(row[0], claims[1]) else None
 
 
 def user_from_session_id(session_id: str) -> User | None:

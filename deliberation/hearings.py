@@ -33,7 +33,7 @@ from deliberation.errors import (
     NotFound,
     TooManyRequests,
 )
-from deliberation.extensions import db
+from deliberation.extensions import db, read_row
 from deliberation.live_json import Fragment, fragment
 from deliberation.models import (
     Comment,
@@ -548,7 +548,7 @@ JOIN_QUERY = _join_query()
 def join_facts(hearing_id: int, user_id: int, nonce: str) -> tuple[JoinFacts, JoinView]:
     """The hearing a person joins and what they may see of it, in one query that also checks
     they have not logged out since they connected (their nonce)."""
-    row = db.session.execute(JOIN_QUERY, {"hearing_id": hearing_id, "user_id": user_id}).one_or_none()
+    row = read_row(JOIN_QUERY, {"hearing_id": hearing_id, "user_id": user_id})
     if row is None or not secrets.compare_digest(row[0], nonce):
         raise DomainError(_("Please log in first."), code=ErrorCode.UNAUTHORIZED)
     if row[1] is None:

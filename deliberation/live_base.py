@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room, rooms
@@ -144,6 +145,22 @@ def live_event(schema: type[Schema] | None = None, *, checks_identity: bool = Fa
         return run
 
     return decorate
+
+
+class LiveSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, not opened when nothing would read it.
+
+    Flask-SocketIO handles every event of a connection in a request context made from the
+    connection's first request, and Flask opens the cookie session in each; from the
+    connection's first event on, Flask-SocketIO puts the connection's own session in its
+    place (kept in the environ as ``saved_session``). A crowd joining a hearing paid for
+    opening it twice per person, and for a signing serializer even without a cookie.
+    """
+
+    def open_session(self, app, request) -> SecureCookieSession | None:
+        if "saved_session" in request.environ or not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 class LiveNamespace(Namespace):
