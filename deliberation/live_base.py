@@ -124,7 +124,8 @@ def live_event(schema: type[Schema] | None = None, *, checks_identity: bool = Fa
                 check_value(data)
                 payload = loader.load(data if data is not None else {}) if loader else data
                 result = handler(self, user, payload)
-                db.session.commit()
+                if db.session.registry.has():  # a join that read outside the session has none
+                    db.session.commit()
                 return {"ok": True, **result}
             except ValidationError as error:
                 db.session.rollback()
