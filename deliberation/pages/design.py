@@ -163,6 +163,11 @@ def codesign_strings() -> dict[str, str]:
         "youOverwroteMove": _("Your move of %(feature)s replaced %(name)s's. Restore theirs?"),
         "overwroteYoursDelete": _("%(name)s deleted %(feature)s, which you had changed. Restore yours?"),
         "youOverwroteDelete": _("You deleted %(feature)s, which %(name)s had changed. Restore theirs?"),
+        "othersOverwrote": _("%(name)s's change of %(feature)s replaced %(other)s's. Restore %(other)s's?"),
+        "othersOverwroteMove": _("%(name)s's move of %(feature)s replaced %(other)s's. Restore %(other)s's?"),
+        "othersOverwroteDelete": _(
+            "%(name)s deleted %(feature)s, which %(other)s had changed. Restore %(other)s's?"
+        ),
         "restore": _("Restore"),
         "dismiss": _("Dismiss"),
         "restored": _("%(name)s restored %(feature)s."),

@@ -376,9 +376,11 @@
   const OVERWRITES = {
     theirs: { change: "overwroteYours", move: "overwroteYoursMove", delete: "overwroteYoursDelete" },
     mine: { change: "youOverwrote", move: "youOverwroteMove", delete: "youOverwroteDelete" },
+    others: { change: "othersOverwrote", move: "othersOverwroteMove", delete: "othersOverwroteDelete" },
   };
 
-  /* What a change means to the people in the draft: overwrites both sides see, restores. */
+  /* What a change means to the people in the draft: overwrites (both sides see them, and the
+   * rest of the team too, since any of them may restore), restores. */
   function tell(op) {
     const what = featureWords(op.feature || (op.overwrote && op.overwrote.feature));
     if (op.overwrote && op.overwrote.by !== op.by) {
@@ -389,6 +391,10 @@
       } else if (op.by === C.userId) {
         notice("overwrite-" + op.seq,
           format(T[OVERWRITES.mine[how]], { name: nameOfUser(op.overwrote.by), feature: what }), op.seq);
+      } else {
+        notice("overwrite-" + op.seq, format(T[OVERWRITES.others[how]], {
+          name: nameOfUser(op.by), other: nameOfUser(op.overwrote.by), feature: what,
+        }), op.seq);
       }
     }
     if (op.cause === "restore") {

@@ -250,12 +250,15 @@ def test_three_designers_draw_together_and_their_maps_converge(team, tmp_path):
     wait_until(lin.page, "window.jiayuanCodesign.queued() === 0")
     lins_bench = lin.point_of(BENCH)
     wu.context.set_offline(False)
-    for person in (lin, wu):
+    for person in team.values():
         person.page.wait_for_selector("[data-testid=overwrite-notice]")
-    # "Wu's move of the bench replaced yours: restore yours?" and "Your move ... replaced Lin's".
+    # "Wu's move of the bench replaced yours: restore yours?" and "Your move ... replaced Lin's";
+    # Chen, who may restore it too, reads "Wu's move of the bench replaced Lin's".
     assert "吴桐" in lin.page.inner_text("[data-testid=overwrite-notice]")
     assert "林晓" in wu.page.inner_text("[data-testid=overwrite-notice]")
-    for person in (lin, wu):
+    told_chen = chen.page.inner_text("[data-testid=overwrite-notice]")
+    assert told_chen.index("吴桐") < told_chen.index("林晓")
+    for person in team.values():
         assert "座椅的移动" in person.page.inner_text("[data-testid=overwrite-notice]")
     converged(team)
     assert chen.point_of(BENCH) == wu.point_of(BENCH) != lins_bench
@@ -266,7 +269,7 @@ def test_three_designers_draw_together_and_their_maps_converge(team, tmp_path):
         assert serious == [], (person.email, serious)
     # Lin restores hers: every map shows it, and the notices go on both sides.
     lin.page.click("[data-testid=overwrite-notice] [data-action=restore]")
-    for person in (lin, wu):
+    for person in team.values():
         person.page.wait_for_selector("[data-testid=overwrite-notice]", state="detached")
     converged(team)
     for person in team.values():
