@@ -6,6 +6,7 @@ if __name__ == "__main__":
 
     monkey.patch_all()
 
+import gc
 import logging
 import os
 from pathlib import Path
@@ -99,16 +100,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     live.register(socketio)
     live_design.register(socketio)
     offload.prepare(app)
+    if not testing:
+        # Everything built so far lives as long as the process (`python app.py`, and each
+        # gunicorn worker, which builds its own app): keep it out of the collector's full
+        # passes, which would otherwise pause every live connection now and then.
+        gc.freeze()
     return app
 
 
 if __name__ == "__main__":
-    import gc
-
     application = create_app()
-    # Everything built so far lives as long as the process: keep it out of the collector's
-    # full passes, which would otherwise pause every live connection now and then.
-    gc.freeze()
     socketio.run(
         application,
         host=application.config["HOST"],

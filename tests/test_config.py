@@ -47,3 +47,25 @@ def test_the_callers_environment_never_reaches_a_test_app(monkeypatch):
     assert app.config["DEMO_MODE"] is False
     assert app.config["TILE_URL"] is None
     assert app.config["SECRET_KEY"] == "test-secret"
+
+
+def test_a_served_app_keeps_what_it_was_built_with_out_of_the_collector(tmp_path):
+    """`python app.py` and every gunicorn worker build their app with create_app(): what it
+    built lives as long as the process, so full collections must not scan it again."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = "import gc\nfrom app import create_app\ncreate_app()\nprint(gc.get_freeze_count())"
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'jiayuan.sqlite3'}",
+        "SECRET_KEY": "a-test-secret",
+    }
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) > 10_000
