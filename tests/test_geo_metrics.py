@@ -234,3 +234,31 @@ def test_site_projection_is_proj_s_lambert_equal_area_both_ways(centre: tuple[fl
     assert np.abs(back - np.column_stack(inverse.transform(metres[:, 0], metres[:, 1]))).max() < 1e-12
     assert projection.to_metres_xy(*lonlat[0]) == forward.transform(*lonlat[0])
     assert projection.to_lonlat_xy(*metres[0]) == pytest.approx(inverse.transform(*metres[0]), abs=1e-12)
+
+
+def test_greenlets_share_their_threads_proj_transformer() -> None:
+    """Served under gevent, every greenlet counts as a thread to pyproj, which would build its
+    PROJ object again for every event and page; it is built once per OS thread."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = """
+from gevent import monkey; monkey.patch_all()
+import gevent
+import pyproj.transformer as pt
+built = []
+build = pt.TransformerFromPipeline.__call__
+pt.TransformerFromPipeline.__call__ = lambda self: built.append(1) or build(self)
+from geo.projection import LocalProjection
+projection = LocalProjection(121.496, 31.263)
+events = [gevent.spawn(projection.to_metres_xy, 121.497, 31.264) for _ in range(20)]
+gevent.joinall(events)
+print(len(built), len({event.value for event in events}))
+"""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "1"]
