@@ -267,6 +267,10 @@ def test_three_designers_draw_together_and_their_maps_converge(team, tmp_path):
         person.page.wait_for_selector("[data-testid=findings][data-state=done]")  # (not dimmed, checking)
         serious = [v for v in axe_violations(person.page) if v["impact"] in BLOCKING]
         assert serious == [], (person.email, serious)
+    # A teammate's change has the findings checked again; read meanwhile, they stay legible.
+    lin.page.evaluate("document.querySelector('[data-testid=findings]').dataset.state = 'checking'")
+    serious = [v for v in axe_violations(lin.page) if v["impact"] in BLOCKING]
+    assert serious == [], serious
     # Lin restores hers: every map shows it, and the notices go on both sides.
     lin.page.click("[data-testid=overwrite-notice] [data-action=restore]")
     for person in team.values():
