@@ -18,7 +18,7 @@ import requests
 
 from tests.e2e.axe import BLOCKING, axe_violations
 from tests.e2e.conftest import new_context, wait_until
-from tests.e2e.test_browser_editor import HALF_COURT_SITE, PASSWORD, api_session, at, click_map, log_in
+from tests.e2e.test_browser_editor import PASSWORD, api_session, at, click_map, log_in, open_proposing_round
 
 pytestmark = pytest.mark.e2e
 
@@ -47,26 +47,7 @@ def team_proposal(live_server) -> dict:
     base = live_server.url
     moderator = api_session(base, "moderator@demo.jiayuan.cn")
     community = moderator.get(base + "/api/v1/communities", timeout=10).json()["communities"][0]
-    sites = moderator.get(f"{base}/api/v1/communities/{community['id']}/sites", timeout=10).json()["sites"]
-    site = next(s for s in sites if s["name"].startswith(HALF_COURT_SITE))
-    response = moderator.post(
-        base + "/api/v1/rounds",
-        json={
-            "site_id": site["id"],
-            "title": "共同设计测试 Co-design test",
-            "brief": "",
-            "budget_cny": 180_000,
-        },
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    round_ = response.json()
-    response = moderator.post(
-        f"{base}/api/v1/rounds/{round_['id']}/phase",
-        json={"phase": "proposing", "reason": "需求已在上一轮收集 Needs gathered in the last round"},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
+    round_ = open_proposing_round(moderator, base, "共同设计测试 Co-design test", budget_cny=180_000)
     response = requests.post(
         base + "/api/v1/auth/signup",
         json={"email": WU, "password": PASSWORD, "name": "吴桐 Wu Tong"},
@@ -83,7 +64,7 @@ def team_proposal(live_server) -> dict:
 
     chen = api_session(base, CHEN)
     lin_id = user_id(api_session(base, LIN), base)
-    found = chen.get(f"{base}/api/v1/sites/{site['id']}", timeout=10).json()
+    found = chen.get(f"{base}/api/v1/sites/{round_['site_id']}", timeout=10).json()
     trees = [
         f
         for f in found["properties"]["constraints"]["features"]

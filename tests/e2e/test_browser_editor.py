@@ -38,19 +38,13 @@ def api_session(base: str, email: str) -> requests.Session:
     return session
 
 
-@pytest.fixture(scope="module")
-def proposing_round(live_server) -> dict:
+def open_proposing_round(moderator: requests.Session, base: str, title: str, **fields) -> dict:
     """A new round on the demo half court, moved straight to proposals by the moderator."""
-    base = live_server.url
-    moderator = api_session(base, "moderator@demo.jiayuan.cn")
     community = moderator.get(base + "/api/v1/communities", timeout=10).json()["communities"][0]
     sites = moderator.get(f"{base}/api/v1/communities/{community['id']}/sites", timeout=10).json()["sites"]
     site = next(s for s in sites if s["name"].startswith(HALF_COURT_SITE))
-    response = moderator.post(
-        base + "/api/v1/rounds",
-        json={"site_id": site["id"], "title": "编辑器测试 Editor test", "brief": "", "budget_cny": 180_000},
-        timeout=10,
-    )
+    body = {"site_id": site["id"], "title": title, "brief": "", **fields}
+    response = moderator.post(base + "/api/v1/rounds", json=body, timeout=10)
     assert response.status_code == 201, response.text
     round_ = response.json()
     response = moderator.post(
@@ -60,6 +54,13 @@ def proposing_round(live_server) -> dict:
     )
     assert response.status_code == 200, response.text
     return round_
+
+
+@pytest.fixture(scope="module")
+def proposing_round(live_server) -> dict:
+    """A new round on the demo half court, moved straight to proposals by the moderator."""
+    moderator = api_session(live_server.url, "moderator@demo.jiayuan.cn")
+    return open_proposing_round(moderator, live_server.url, "编辑器测试 Editor test", budget_cny=180_000)
 
 
 def at(x: float, y: float) -> tuple[float, float]:

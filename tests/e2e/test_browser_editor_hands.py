@@ -12,11 +12,11 @@ import pytest
 from deliberation import demo
 from tests.e2e.conftest import new_context, wait_until
 from tests.e2e.test_browser_editor import (
-    HALF_COURT_SITE,
     api_session,
     click_map,
     log_in,
     open_editor,
+    open_proposing_round,
     wait_checked,
 )
 
@@ -29,25 +29,8 @@ GEOMETRY = "id => window.jiayuanEditor.layers[id].toGeoJSON(false).geometry"
 @pytest.fixture(scope="module")
 def editing_round(live_server) -> dict:
     """A round of its own on the demo half court, taking proposals."""
-    base = live_server.url
-    moderator = api_session(base, "moderator@demo.jiayuan.cn")
-    community = moderator.get(base + "/api/v1/communities", timeout=10).json()["communities"][0]
-    sites = moderator.get(f"{base}/api/v1/communities/{community['id']}/sites", timeout=10).json()["sites"]
-    site = next(s for s in sites if s["name"].startswith(HALF_COURT_SITE))
-    response = moderator.post(
-        base + "/api/v1/rounds",
-        json={"site_id": site["id"], "title": "人人能用的编辑器 Editor for every hand", "brief": ""},
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    round_ = response.json()
-    response = moderator.post(
-        f"{base}/api/v1/rounds/{round_['id']}/phase",
-        json={"phase": "proposing", "reason": "需求已在上一轮收集 Needs gathered in the last round"},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    return round_
+    moderator = api_session(live_server.url, "moderator@demo.jiayuan.cn")
+    return open_proposing_round(moderator, live_server.url, "人人能用的编辑器 Editor for every hand")
 
 
 @pytest.fixture
