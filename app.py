@@ -84,7 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             else None
         ),
     )
-    live_transport.install(socketio.server.eio)
+    live_transport.install(socketio.server)
     app.session_interface = live_base.LiveSessionInterface()
     api.init_app(app)
 

@@ -26,3 +26,15 @@ def loads(text: str | bytes, **_options: Any) -> Any:
 def fragment(value: Any) -> Fragment:
     """``value`` encoded now, to be sent as it is in any number of packets."""
     return Fragment(orjson.dumps(value, option=_OPTIONS))
+
+
+def packet_utf8(pkt: Any) -> bytes:
+    """A Socket.IO packet without attachments, as ``pkt.encode()`` makes it, in UTF-8: its
+    JSON is made in UTF-8, so it is not decoded to text to be encoded back."""
+    head = str(pkt.packet_type)
+    if pkt.namespace is not None and pkt.namespace != "/":
+        head += pkt.namespace + ","
+    if pkt.id is not None:
+        head += str(pkt.id)
+    body = b"" if pkt.data is None else orjson.dumps(pkt.data, option=_OPTIONS)
+    return head.encode() + body

@@ -1,4 +1,5 @@
-"""The WebSocket under the live hearings: one frame per broadcast, not one per listener.
+"""The WebSocket under the live hearings: one frame per broadcast, not one per listener,
+and acknowledgements sent as the UTF-8 their JSON is made in.
 
 python-socketio encodes a broadcast once, but simple-websocket frames it again for every
 connection, and compresses it for every browser (it accepts the permessage-deflate that
@@ -7,18 +8,44 @@ spends CPU on every message. Socket.IO 4 and Phoenix turned that compression off
 the same bytes to everyone; so does this: the offer is declined, and a message sent to
 many connections in a row is framed by wsproto for the first and the same frame is
 written to the rest.
+
+A packet for one connection (a join's answer carries a page of 200 comments, ~90 KB) went
+from orjson's UTF-8 to text, was copied by Socket.IO and Engine.IO, then encoded back to
+UTF-8 and copied into its frame: four passes over it per joiner. On a WebSocket it is now
+encoded to UTF-8 once and framed as it is (``Utf8Message``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+from collections.abc import Callable
 from typing import Any
 
 import simple_websocket
+from engineio import packet as eio_packet
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from socketio import packet as sio_packet
 from wsproto.connection import ConnectionState
 from wsproto.events import TextMessage
+
+from deliberation.live_json import packet_utf8
+
+
+class Utf8Message(bytes):
+    """A text message already encoded as UTF-8: sent in a text frame as it is."""
+
+
+def text_frame(payload: bytes) -> bytes:
+    """A whole text message in one frame, as a server sends it: unmasked (RFC 6455, 5.2)."""
+    size = len(payload)
+    if size < 126:
+        head = bytes((0x81, size))
+    elif size < 1 << 16:
+        head = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        head = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    return head + payload
 
 
 class _LastFrame:
@@ -53,12 +80,18 @@ class SharedFrameServer(simple_websocket.Server):
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def send(self, data: Any) -> None:
-        if not isinstance(data, str) or not self.connected or self.ws.state != ConnectionState.OPEN:
+        if not self.connected or self.ws.state != ConnectionState.OPEN:
+            # closed: simple-websocket raises ConnectionClosed, which Engine.IO expects
+            return super().send(data.decode() if isinstance(data, Utf8Message) else data)
+        if isinstance(data, Utf8Message):
+            frame = text_frame(data)
+        elif isinstance(data, str):
+            frame = LAST_FRAME.get(data)
+            if frame is None:
+                frame = self.ws.send(TextMessage(data=data))
+                LAST_FRAME.put(data, frame)
+        else:
             return super().send(data)
-        frame = LAST_FRAME.get(data)
-        if frame is None:
-            frame = self.ws.send(TextMessage(data=data))
-            LAST_FRAME.put(data, frame)
         sent = self.sock.send(frame)
         if sent < len(frame):  # a full send buffer (a big page to a slow phone): the rest waits
             self.sock.sendall(memoryview(frame)[sent:])
@@ -82,11 +115,36 @@ def shared_frames(base: type[SimpleWebSocketWSGI]) -> type[SimpleWebSocketWSGI]:
     return SharedFrameWebSocketWSGI
 
 
-def install(engineio_server: Any) -> None:
-    """Serve ``engineio_server``'s WebSocket connections with shared frames (its async
-    mode's adapter is simple-websocket's in every mode Jiayuan runs in)."""
+# Socket.IO packets whose data is JSON (the binary ones carry attachments).
+_JSON_PACKETS = frozenset(
+    (sio_packet.CONNECT, sio_packet.DISCONNECT, sio_packet.EVENT, sio_packet.ACK, sio_packet.CONNECT_ERROR)
+)
+
+
+def utf8_packets(socketio_server: Any, send_packet: Callable[[str, Any], None]) -> Callable[[str, Any], None]:
+    """python-socketio's ``_send_packet`` (``send_packet``), sending a JSON packet to a
+    connection on a WebSocket as one Utf8Message; to one still polling, as before (its
+    payloads are text). A connection upgraded once stays on its WebSocket."""
+
+    def send(eio_sid: str, pkt: Any) -> None:
+        socket_ = socketio_server.eio.sockets.get(eio_sid)
+        if pkt.packet_type not in _JSON_PACKETS or socket_ is None or not socket_.upgraded:
+            return send_packet(eio_sid, pkt)
+        message = eio_packet.Packet(eio_packet.MESSAGE)
+        message.encode_cache = Utf8Message(b"4" + packet_utf8(pkt))  # 4: Engine.IO's "message"
+        socketio_server._send_eio_packet(eio_sid, message)
+
+    return send
+
+
+def install(socketio_server: Any) -> None:
+    """Serve ``socketio_server``'s WebSocket connections with shared frames and its packets
+    for one connection as UTF-8 (its async mode's adapter is simple-websocket's in every
+    mode Jiayuan runs in; with another, nothing changes)."""
+    engineio_server = socketio_server.eio
     adapters = dict(engineio_server._async)  # the async module's own dict is shared: copy it
     base = adapters.get("websocket")
     if isinstance(base, type) and issubclass(base, SimpleWebSocketWSGI):
         adapters["websocket"] = shared_frames(base)
         engineio_server._async = adapters
+        socketio_server._send_packet = utf8_packets(socketio_server, socketio_server._send_packet)

@@ -46,3 +46,62 @@ def test_a_connection_sends_small_messages_at_once_and_uncompressed() -> None:
         finally:
             connection.close()
             client.close()
+
+
+def _packets() -> list:
+    from socketio import packet
+
+    from deliberation import live_json
+    from deliberation.live_json import fragment
+
+    class LivePacket(packet.Packet):
+        json = live_json  # as the app configures python-socketio
+
+    page = fragment([{"body": "篮球架往东挪 “两米” \\ ☺", "seq": n} for n in range(3)])
+    return [
+        LivePacket(packet.ACK, namespace="/hearing", id=12, data=[{"ok": True, "comments": page}]),
+        LivePacket(packet.ACK, namespace="/hearing", id=0, data=[]),
+        LivePacket(packet.EVENT, namespace="/design", data=["op", {"counts": {3: 1}, "x": None}]),
+        LivePacket(packet.EVENT, namespace="/", data=["presence", 4]),
+        LivePacket(packet.CONNECT, namespace="/hearing", data={"sid": "abc"}),
+        LivePacket(packet.CONNECT_ERROR, namespace="/hearing", data={"message": "unauthorized"}),
+        LivePacket(packet.DISCONNECT, namespace="/hearing"),
+    ]
+
+
+def test_a_packet_in_utf8_is_what_socketio_encodes_in_utf8() -> None:
+    """The acknowledgements a WebSocket gets as UTF-8 must be the bytes python-socketio's own
+    text would have become: namespaces, ids, Chinese, escapes, int keys, spliced pages."""
+    from deliberation.live_json import packet_utf8
+
+    for pkt in _packets():
+        assert packet_utf8(pkt) == pkt.encode().encode(), pkt.encode()
+
+
+def test_a_utf8_message_is_framed_as_wsproto_frames_its_text() -> None:
+    """A Utf8Message goes out as a text frame, byte for byte the frame of its text, at each of
+    the three lengths a frame header can give (7 bits, 16, 64)."""
+    from wsproto.frame_protocol import FrameProtocol
+
+    from deliberation.live_transport import Utf8Message
+
+    framing = FrameProtocol(client=False, extensions=[])
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        client = socket.create_connection(listening.getsockname(), timeout=5)
+        server_side, _address = listening.accept()
+        connection = SharedFrameServer(_handshake_environ(server_side))
+        try:
+            received = b""
+            while b"\r\n\r\n" not in received:
+                received += client.recv(65536)
+            received = received.partition(b"\r\n\r\n")[2]
+            expected = b""
+            for text in ("43/hearing,1[{}]", "长椅" * 100, "篮球 ball " * 9000):
+                connection.send(Utf8Message(text.encode()))
+                expected += framing.send_data(text, fin=True)
+            while len(received) < len(expected):
+                received += client.recv(65536)
+            assert received == expected
+        finally:
+            connection.close()
+            client.close()

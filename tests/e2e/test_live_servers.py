@@ -54,8 +54,9 @@ def create_hearing(base: str) -> int:
 class Listener:
     """A python-socketio client that records every comment it receives, in order."""
 
-    def __init__(self, base: str, email: str):
+    def __init__(self, base: str, email: str, transports: tuple[str, ...] = ("websocket",)):
         self.base = base
+        self.transports = list(transports)
         self.token = token(base, email)
         self.comments: list[dict] = []
         self.arrived = threading.Condition()
@@ -72,7 +73,7 @@ class Listener:
             self.base,
             namespaces=["/hearing"],
             auth={"token": self.token},
-            transports=["websocket"],
+            transports=self.transports,
             wait_timeout=10,
         )
 
@@ -224,4 +225,38 @@ def test_compression_is_declined_and_every_listener_gets_the_same_broadcast_whol
             assert listener.wait_for(3) == sent
     finally:
         for listener in listeners:
+            listener.close()
+
+
+def test_a_join_answers_the_same_page_on_a_websocket_and_on_long_polling(live_server):
+    """On a WebSocket a join's answer goes out as the UTF-8 its JSON is made in, in one frame
+    (over 64 KB here: the frame's longest length field); a client still long-polling gets it
+    as text. Both hold the same comments, Chinese and all."""
+    base = live_server.url
+    hearing_id = create_hearing(base)
+    # (people who comment in no other test here: each may send 5 in 10 s)
+    speakers = [Listener(base, f"{who}@demo.jiayuan.cn") for who in ("designer1", "designer2", "secretary")]
+    on_websocket = Listener(base, "resident5@demo.jiayuan.cn")
+    polling = Listener(base, "resident6@demo.jiayuan.cn", transports=("polling",))
+    try:
+        sent = []
+        for n in range(4):
+            for k, speaker in enumerate(speakers):
+                if n == 0:
+                    speaker.connect()
+                    speaker.join(hearing_id)
+                body = f"第{n}-{k}条：篮球架往东挪 “两米” \\ " + "长椅" * 990
+                sent.append(speaker.comment(hearing_id, body, f"page-{n}-{k}"))
+        on_websocket.connect()
+        polling.connect()
+        assert on_websocket.client.transport() == "websocket"
+        assert polling.client.transport() == "polling"
+        answers = [on_websocket.join(hearing_id), polling.join(hearing_id)]
+        assert len(str(answers[0]["comments"]).encode()) > 1 << 16
+        for answer in answers:
+            assert [c["body"] for c in answer["comments"]] == [c["body"] for c in sent]
+            assert [c["seq"] for c in answer["comments"]] == [c["seq"] for c in sent]
+        assert answers[0]["comments"] == answers[1]["comments"]
+    finally:
+        for listener in [*speakers, on_websocket, polling]:
             listener.close()
