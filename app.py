@@ -12,8 +12,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
-
 from deliberation import (
     auth,
     cli,
@@ -37,9 +35,9 @@ from deliberation.extensions import api, babel, csrf, db, login_manager, migrate
 from deliberation.message_queue import HearingQueueManager
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def create_app(config: dict[str, Any] | None = None) -> live_base.LiveFlask:
     """Build the app: defaults, then the environment, then ``config`` (tests pass overrides)."""
-    app = Flask(
+    app = live_base.LiveFlask(
         __name__,
         static_folder="static",
         template_folder="templates",
@@ -77,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        path=live_base.LIVE_PATH.strip("/"),
         json=live_json,
         client_manager=(
             HearingQueueManager(redis_url, channel=channel, on_return=lambda: live_upkeep.sync_served(app))

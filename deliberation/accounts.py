@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import unicodedata
 from types import SimpleNamespace
@@ -201,7 +202,12 @@ def _dummy_hash() -> str:
 
 
 def _token_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="jiayuan-api-token")
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)  # by key: a crowd connecting at once need not build one each
+def _serializer_for(secret_key: str | bytes) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="jiayuan-api-token")
 
 
 def issue_token(user: User) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, request, session
+from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -35,6 +35,7 @@ from deliberation.publish import user_room
 log = logging.getLogger("deliberation.live")
 USER_KEY = "live_user_id"
 NONCE_KEY = "live_user_nonce"
+LIVE_PATH = "/socket.io/"  # where Engine.IO answers (and Flask serves nothing)
 
 
 def failure(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -72,7 +73,7 @@ def live_user() -> User | None:
 def connect_identity(auth: Any) -> tuple[int, str]:
     """Keep who is connecting in the connection's session: the session cookie, or
     ``auth: {token}``; no identity, no connection."""
-    if current_user.is_authenticated:
+    if _may_carry_login() and current_user.is_authenticated:
         identity = (current_user.id, current_user.token_nonce)
     elif isinstance(auth, dict) and isinstance(auth.get("token"), str):
         identity = accounts.identity_from_token(auth["token"])
@@ -82,6 +83,12 @@ def connect_identity(auth: Any) -> tuple[int, str]:
         raise ConnectionRefused("unauthorized")
     session[USER_KEY], session[NONCE_KEY] = identity
     return identity
+
+
+def _may_carry_login() -> bool:
+    """Whether the connection's request could log someone in (a cookie, or an Authorization
+    header): a phone connecting with only its token does not pay for Flask-Login looking."""
+    return "HTTP_COOKIE" in request.environ or "HTTP_AUTHORIZATION" in request.environ
 
 
 def live_event(schema: type[Schema] | None = None, *, checks_identity: bool = False) -> Callable:
@@ -162,6 +169,21 @@ class LiveSessionInterface(SecureCookieSessionInterface):
         if "saved_session" in request.environ or not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
         return super().open_session(app, request)
+
+
+class LiveFlask(Flask):
+    """Flask, binding no URL map to a live event's request context.
+
+    Flask-SocketIO runs every event in a request context made from its connection's first
+    request (a ``/socket.io/`` URL, which no view serves), and Flask bound the URL map to it
+    and failed to match it for each event: two thirds of the context's cost. No live
+    handler routes or builds URLs (``url_for`` needs a page's request).
+    """
+
+    def create_url_adapter(self, request):
+        if request is not None and request.environ.get("PATH_INFO", "").startswith(LIVE_PATH):
+            return None
+        return super().create_url_adapter(request)
 
 
 class LiveNamespace(Namespace):

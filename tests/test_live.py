@@ -59,6 +59,24 @@ def test_a_session_cookie_connects(app, client, people, login):
     assert LiveClient(app, flask_test_client=client).connected
 
 
+def test_a_bearer_header_connects_and_an_events_context_routes_nothing(app, live_client, people):
+    """A program may connect with the API's ``Authorization: Bearer`` header instead of
+    ``auth``; and an event's request context binds no routes (no view serves /socket.io/)."""
+    from flask import request
+
+    from deliberation import accounts
+
+    header = {"Authorization": f"Bearer {accounts.issue_token(people['resident'])}"}
+    resident = live_client(headers=header)
+    assert resident.connected
+    assert resident.emit("watch", {"round_id": 10**6})["error"]["code"] == "not_found"
+    assert not live_client(headers={"Authorization": "Bearer forged"}).connected
+    with app.test_request_context("/socket.io/?EIO=4&transport=websocket"):
+        assert (request.url_rule, request.routing_exception) == (None, None)
+    with app.test_request_context("/login"):
+        assert request.url_rule is not None
+
+
 def test_joining_gives_the_state_and_the_latest_comments(live_client, people, hearing):
     resident = joined(live_client, people["resident"], hearing)
     send(resident, hearing, "first")
