@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 import socketio
+import websocket
 
 from tests.e2e.conftest import LiveServer, free_port, prepare_database, server_environment
 from tests.services import REDIS_URL, SESSION_REDIS_CHANNEL, fresh_postgres_database, require
@@ -260,3 +262,88 @@ def test_a_join_answers_the_same_page_on_a_websocket_and_on_long_polling(live_se
     finally:
         for listener in [*speakers, on_websocket, polling]:
             listener.close()
+
+
+class RawListener:
+    """A Socket.IO client spoken by hand over a raw WebSocket with a small receive buffer,
+    so that it can stop reading, as a phone on a weak signal does."""
+
+    def __init__(self, base: str, email: str):
+        self.socket = websocket.create_connection(
+            base.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket",
+            timeout=10,
+            sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)],
+            skip_utf8_validation=True,  # (json.loads checks it; the pure-Python check is slow)
+        )
+        assert self.socket.recv().startswith("0")  # Engine.IO's open packet
+        self.socket.send("40/hearing," + json.dumps({"token": token(base, email)}))
+        assert self.socket.recv().startswith("40/hearing,")
+
+    def ask_to_join(self, hearing_id: int, ack_id: int) -> None:
+        self.socket.send(f"42/hearing,{ack_id}" + json.dumps(["join", {"hearing_id": hearing_id}]))
+
+    def read(self, acks: int, comments: int, timeout: float = 30) -> tuple[dict[int, dict], list[dict]]:
+        """Join answers by their ack id, and the comments broadcast to it, until that many of
+        each have come (answering Engine.IO's pings meanwhile). Each message must parse."""
+        answers: dict[int, dict] = {}
+        broadcast: list[dict] = []
+        deadline = time.monotonic() + timeout
+        while (len(answers) < acks or len(broadcast) < comments) and time.monotonic() < deadline:
+            message = self.socket.recv()
+            if message == "2":
+                self.socket.send("3")
+            elif message.startswith('42/hearing,["comment",'):
+                broadcast.append(json.loads(message.removeprefix("42/hearing,"))[1])
+            elif message.startswith("43/hearing,"):
+                ack_id, _bracket, rest = message.removeprefix("43/hearing,").partition("[")
+                answers[int(ack_id)] = json.loads("[" + rest)[0]
+        return answers, broadcast
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def test_a_phone_that_stops_reading_holds_nobody_up_and_then_gets_everything_in_order(live_server):
+    """Messages are written at once to every connection whose kernel buffer has room; what a
+    slow phone's buffer cannot take (here: a hundred join answers of 60 KB it asked for and
+    does not read) is finished by that connection's own writer, before anything later. The
+    rest of the room hears every comment meanwhile, and the slow phone, reading again, gets
+    every answer whole and every comment once, in order."""
+    base = live_server.url
+    hearing_id = create_hearing(base)
+    slow = RawListener(base, "resident5@demo.jiayuan.cn")
+    listener = Listener(base, "resident6@demo.jiayuan.cn")
+    speakers = [Listener(base, f"neighbour{n}@demo.jiayuan.cn") for n in range(10, 15)]
+    try:
+        listener.connect()
+        listener.join(hearing_id)
+        for speaker in speakers:
+            speaker.connect()
+            speaker.join(hearing_id)
+        page = []
+        for n in range(5):
+            for k, speaker in enumerate(speakers[:2]):
+                body = f"第{n}-{k}条 " + "长椅还是树荫" * 330
+                page.append(speaker.comment(hearing_id, body, f"page-{n}-{k}"))
+        for ack_id in range(1, 101):  # 6 MB: more than the kernel buffers the phone's way
+            slow.ask_to_join(hearing_id, ack_id)
+        time.sleep(1)  # the answers meet its full buffers
+        later = [
+            speaker.comment(hearing_id, f"后来的 {k}", f"later-{k}") for k, speaker in enumerate(speakers[2:])
+        ]
+        assert [c["id"] for c in listener.wait_for(len(page) + len(later))] == [c["id"] for c in page + later]
+
+        answers, broadcast = slow.read(acks=100, comments=len(later))
+        assert sorted(answers) == list(range(1, 101))
+        for answer in answers.values():
+            assert answer["ok"], answer
+            assert [c["body"] for c in answer["comments"]] == [c["body"] for c in page]
+        assert [c["id"] for c in broadcast] == [c["id"] for c in later]
+    finally:
+        slow.close()
+        # (together: python-engineio's client may wait 3 s for a close frame its reader took)
+        closing = [threading.Thread(target=client.close) for client in [listener, *speakers]]
+        for thread in closing:
+            thread.start()
+        for thread in closing:
+            thread.join(10)
