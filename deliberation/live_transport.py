@@ -92,7 +92,6 @@ class SharedFrameServer(simple_websocket.Server):
         # otherwise waits for the client's delayed TCP ACK of it (Nagle), about 40 ms.
         with contextlib.suppress(OSError):  # not TCP (a Unix socket behind a proxy)
             self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
         self.writing = False  # a frame is on its way (its writer may be waiting for room)
 
     def _frame(self, data: Any) -> bytes | None:
