@@ -165,6 +165,14 @@ def shared_frames(base: type[SimpleWebSocketWSGI]) -> type[SimpleWebSocketWSGI]:
     return SharedFrameWebSocketWSGI
 
 
+def _encoded(message: bytes) -> Any:
+    """An Engine.IO packet whose encoding is ``message`` already (a Utf8Message or a
+    FrameRest): Engine.IO's writer hands it to the connection as it is."""
+    packet = eio_packet.Packet(eio_packet.MESSAGE)
+    packet.encode_cache = message
+    return packet
+
+
 # Socket.IO packets whose data is JSON (the binary ones carry attachments).
 _JSON_PACKETS = frozenset(
     (sio_packet.CONNECT, sio_packet.DISCONNECT, sio_packet.EVENT, sio_packet.ACK, sio_packet.CONNECT_ERROR)
@@ -180,9 +188,8 @@ def utf8_packets(socketio_server: Any, send_packet: Callable[[str, Any], None]) 
         socket_ = socketio_server.eio.sockets.get(eio_sid)
         if pkt.packet_type not in _JSON_PACKETS or socket_ is None or not socket_.upgraded:
             return send_packet(eio_sid, pkt)
-        message = eio_packet.Packet(eio_packet.MESSAGE)
-        message.encode_cache = Utf8Message(b"4" + packet_utf8(pkt))  # 4: Engine.IO's "message"
-        socketio_server._send_eio_packet(eio_sid, message)
+        message = Utf8Message(b"4" + packet_utf8(pkt))  # 4: Engine.IO's "message"
+        socketio_server._send_eio_packet(eio_sid, _encoded(message))
 
     return send
 
@@ -215,9 +222,7 @@ def written_at_once(
         if rest is None:
             return send_queued(eio_sid, pkt)
         if rest:
-            remainder = eio_packet.Packet(eio_packet.MESSAGE)
-            remainder.encode_cache = FrameRest(rest)
-            socket_.queue.put(remainder)
+            socket_.queue.put(_encoded(FrameRest(rest)))
         return None
 
     return send
